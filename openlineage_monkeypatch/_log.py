@@ -1,0 +1,84 @@
+"""The package's own diagnostics: one logger, prefixed lines, each problem reported once.
+
+Lines go to stderr prefixed with "openlineage-monkeypatch:" (or to the file named by
+OPENLINEAGE_MONKEYPATCH_LOG, or nowhere with "off"), never through the job's root logger, and every
+line passes the secret scrubber first.
+"""
+
+from __future__ import annotations
+
+import threading
+
+PREFIX = "openlineage-monkeypatch"
+_lock = threading.Lock()
+_seen: set[str] = set()
+_logger = None
+
+
+def logger():
+    global _logger
+    if _logger is not None:
+        return _logger
+    import logging
+
+    from . import config
+
+    settings = config.settings()
+    log = logging.getLogger("openlineage_monkeypatch")
+    log.propagate = False
+    if not log.handlers:
+        if settings.log.lower() == "off":
+            handler: logging.Handler = logging.NullHandler()
+        elif settings.log.lower() == "stderr":
+            handler = logging.StreamHandler()
+        else:
+            handler = logging.FileHandler(settings.log, delay=True)
+        handler.setFormatter(_scrubbing_formatter(logging)(f"{PREFIX}: %(levelname)s: %(message)s"))
+        log.addHandler(handler)
+    log.setLevel(getattr(logging, settings.log_level, logging.INFO))
+    _logger = log
+    return log
+
+
+def _scrubbing_formatter(logging):
+    class ScrubbingFormatter(logging.Formatter):
+        def format(self, record) -> str:
+            from .redact import scrub_text
+
+            return scrub_text(super().format(record))
+
+    return ScrubbingFormatter
+
+
+def log_once(key: str, msg: str, *args, level: str = "warning", exc_info=False) -> bool:
+    """Log msg the first time `key` is seen in this process; returns whether it was logged."""
+    with _lock:
+        if key in _seen:
+            return False
+        _seen.add(key)
+    try:
+        getattr(logger(), level)(msg, *args, exc_info=exc_info)
+    except Exception:
+        pass
+    return True
+
+
+def info(msg: str, *args) -> None:
+    try:
+        logger().info(msg, *args)
+    except Exception:
+        pass
+
+
+def debug(msg: str, *args) -> None:
+    try:
+        log = logger()
+        if log.isEnabledFor(10):
+            log.debug(msg, *args)
+    except Exception:
+        pass
+
+
+def reset_after_fork() -> None:
+    global _lock
+    _lock = threading.Lock()

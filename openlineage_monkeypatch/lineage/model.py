@@ -1,0 +1,289 @@
+"""Column provenance: what every integration records and the facet builder reads.
+
+An *edge* says that a column depends on a source field through a transformation, in the OpenLineage
+taxonomy: DIRECT (IDENTITY < TRANSFORMATION < AGGREGATION) or INDIRECT (JOIN, GROUP_BY, FILTER,
+SORT, WINDOW, CONDITIONAL), with a masking flag on DIRECT edges.
+
+    Edge = (Field(namespace, name, field), type, subtype, masking)
+
+`Col` is the provenance of one column (or of a Series' values, or of an index level): a frozenset
+of edges, the history of operations that produced it, and whether any step was a guess. `Rows` are
+the edges that shape every row of a frame (filters, sorts, joins, group keys): they become the
+facet's dataset-level list. Everything here is immutable, so frames that share columns share these
+objects; nothing here refers to a DataFrame, Series or array.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+from typing import Iterable, NamedTuple
+
+DIRECT = "DIRECT"
+INDIRECT = "INDIRECT"
+
+IDENTITY = "IDENTITY"
+TRANSFORMATION = "TRANSFORMATION"
+AGGREGATION = "AGGREGATION"
+
+JOIN = "JOIN"
+GROUP_BY = "GROUP_BY"
+FILTER = "FILTER"
+SORT = "SORT"
+WINDOW = "WINDOW"
+CONDITIONAL = "CONDITIONAL"
+
+DIRECT_RANK = {IDENTITY: 1, TRANSFORMATION: 2, AGGREGATION: 3}
+INDIRECT_SUBTYPES = (JOIN, GROUP_BY, FILTER, SORT, WINDOW, CONDITIONAL)
+
+
+class Field(NamedTuple):
+    """A column of a dataset, named as OpenLineage names it."""
+
+    namespace: str
+    name: str
+    field: str
+
+
+Edge = tuple  # (Field, type, subtype, masking)
+NO_EDGES: frozenset = frozenset()
+
+
+def stronger(a: str, b: str) -> str:
+    return a if DIRECT_RANK.get(a, 2) >= DIRECT_RANK.get(b, 2) else b
+
+
+def compose_direct(edges: frozenset, subtype: str = TRANSFORMATION, masking: bool = False) -> frozenset:
+    """The edges of a value computed from a column by a DIRECT step of `subtype`.
+
+    DIRECT edges take the stronger subtype (an aggregation stays an aggregation) and keep their
+    masking; INDIRECT edges (a condition that chose the value, say) stay as they were.
+    """
+    if not edges:
+        return edges
+    if subtype == IDENTITY and not masking:
+        return edges
+    out = set()
+    changed = False
+    for edge in edges:
+        field, kind, sub, masked = edge
+        if kind == DIRECT:
+            new = (field, DIRECT, stronger(sub, subtype), masked or masking)
+            if new != edge:
+                changed = True
+            out.add(new)
+        else:
+            out.add(edge)
+    return frozenset(out) if changed else edges
+
+
+def compose_indirect(edges: frozenset, subtype: str) -> frozenset:
+    """The edges of a column used only to decide something (a filter, a join key, a condition)."""
+    if not edges:
+        return edges
+    return frozenset((edge[0], INDIRECT, subtype, False) for edge in edges)
+
+
+def fields_of(edges: Iterable[Edge]) -> set[Field]:
+    return {edge[0] for edge in edges}
+
+
+def source_edges(field: Field) -> frozenset:
+    """The provenance of a column as read from a dataset: itself, unchanged."""
+    return frozenset(((field, DIRECT, IDENTITY, False),))
+
+
+# ---------------------------------------------------------------------------------------------
+# Operation history (the `monkeypatch_columnOperations` facet reads it)
+
+MAX_HISTORY = 64
+_seq = itertools.count()
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_skip_prefixes: list[str] = [_PACKAGE_DIR]
+_location_cache: dict = {}
+
+
+def skip_frames_from(*paths: str) -> None:
+    """Frames whose file lies under one of these folders are library code, not the user's line."""
+    for path in paths:
+        if path and path not in _skip_prefixes:
+            _skip_prefixes.append(path)
+
+
+def user_location(depth: int = 2) -> str | None:
+    """`file:line` of the innermost caller outside the patched libraries and this package."""
+    try:
+        frame = sys._getframe(depth)
+    except ValueError:
+        return None
+    prefixes = tuple(_skip_prefixes)
+    while frame is not None:
+        code = frame.f_code
+        filename = code.co_filename
+        internal = _location_cache.get(filename)
+        if internal is None:
+            internal = filename.startswith(prefixes) or filename.startswith("<frozen")
+            _location_cache[filename] = internal
+        if not internal:
+            return f"{filename}:{frame.f_lineno}"
+        frame = frame.f_back
+    return None
+
+
+class Op:
+    """One step in a column's history: an operation at a place in the user's code."""
+
+    __slots__ = ("name", "location", "parents", "seq", "depth", "detail")
+
+    def __init__(self, name: str, location: str | None, parents: tuple = (), detail: str | None = None) -> None:
+        self.name = name
+        self.location = location
+        self.detail = detail
+        self.seq = next(_seq)
+        depth = 1 + max((p.depth for p in parents), default=0)
+        if depth > MAX_HISTORY:
+            parents, depth = (), 1
+        self.parents = parents
+        self.depth = depth
+
+    def lineage(self, limit: int = MAX_HISTORY) -> list["Op"]:
+        """Every step up to this one, oldest first."""
+        seen: dict[int, Op] = {}
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            if node.seq in seen:
+                continue
+            seen[node.seq] = node
+            stack.extend(node.parents)
+        ordered = sorted(seen.values(), key=lambda n: n.seq)
+        return ordered[-limit:]
+
+
+class Col:
+    """Provenance of one column: edges, history, and whether a step was over-approximated."""
+
+    __slots__ = ("edges", "history", "approximate")
+
+    def __init__(self, edges: frozenset = NO_EDGES, history: Op | None = None, approximate: bool = False) -> None:
+        self.edges = edges
+        self.history = history
+        self.approximate = approximate
+
+    def __repr__(self) -> str:
+        return f"Col({sorted((e[0].field, e[1], e[2]) for e in self.edges)}{', approx' if self.approximate else ''})"
+
+    def then(self, op: Op | None, subtype: str | None = None, masking: bool = False) -> "Col":
+        """This column after a DIRECT step (`subtype`); None keeps the edges (a rename, a copy)."""
+        edges = self.edges if subtype is None else compose_direct(self.edges, subtype, masking)
+        history = self.history if op is None else _join_history(op, (self,))
+        return Col(edges, history, self.approximate)
+
+    def used_as(self, subtype: str) -> frozenset:
+        """The INDIRECT edges of this column when it is used for `subtype` (FILTER, JOIN, ...)."""
+        return compose_indirect(self.edges, subtype)
+
+
+EMPTY = Col()
+
+
+def _join_history(op: Op, cols: Iterable[Col]) -> Op:
+    parents = tuple({id(c.history): c.history for c in cols if c.history is not None}.values())
+    if parents:
+        op = Op(op.name, op.location, parents, op.detail)
+    return op
+
+
+def combine(cols: Iterable[Col], op: Op | None = None, subtype: str = TRANSFORMATION, masking: bool = False,
+            extra: frozenset = NO_EDGES, approximate: bool = False) -> Col:
+    """A column computed from several: the union of their edges after a DIRECT step."""
+    cols = [c for c in cols if c is not None]
+    edges: set = set(extra)
+    for col in cols:
+        edges.update(compose_direct(col.edges, subtype, masking))
+    history = _join_history(op, cols) if op is not None else _merge_histories(cols)
+    return Col(frozenset(edges), history, approximate or any(c.approximate for c in cols))
+
+
+def _merge_histories(cols: list[Col]) -> Op | None:
+    histories = {id(c.history): c.history for c in cols if c.history is not None}
+    if not histories:
+        return None
+    if len(histories) == 1:
+        return next(iter(histories.values()))
+    return Op("merge", None, tuple(histories.values()))
+
+
+def with_edges(col: Col, extra: frozenset) -> Col:
+    """The same column with more (INDIRECT) edges, such as a condition that chose its values."""
+    if not extra or extra <= col.edges:
+        return col
+    return Col(col.edges | extra, col.history, col.approximate)
+
+
+class Frame:
+    """Provenance of a table-shaped value: columns by label, index levels, row-shaping edges.
+
+    `columns` maps each column label to its Col (duplicate labels share one, the union);
+    `index` holds one Col per index level (EMPTY when the level has no source);
+    `rows` holds the INDIRECT edges that decided which rows exist and in which order;
+    `row_history` the operations behind `rows`.
+    """
+
+    __slots__ = ("columns", "index", "rows", "row_history")
+
+    def __init__(self, columns: dict, index: tuple = (), rows: frozenset = NO_EDGES,
+                 row_history: Op | None = None) -> None:
+        self.columns = columns
+        self.index = index
+        self.rows = rows
+        self.row_history = row_history
+
+    def col(self, label) -> Col:
+        return self.columns.get(label, EMPTY)
+
+    def with_rows(self, extra: frozenset, op: Op | None = None) -> "Frame":
+        """The same columns after a step that filters, sorts or joins rows."""
+        history = self.row_history
+        if op is not None:
+            history = Op(op.name, op.location, (history,) if history is not None else (), op.detail)
+        return Frame(self.columns, self.index, self.rows | extra if extra else self.rows, history)
+
+    def all_edges(self) -> frozenset:
+        edges: set = set()
+        for col in self.columns.values():
+            edges.update(col.edges)
+        for col in self.index:
+            edges.update(col.edges)
+        return frozenset(edges)
+
+    def __repr__(self) -> str:
+        return f"Frame({self.columns!r}, rows={sorted((e[0].field, e[2]) for e in self.rows)})"
+
+
+class Values:
+    """Provenance of a one-dimensional value (a Series, an array): one Col plus index and rows."""
+
+    __slots__ = ("col", "index", "rows", "row_history")
+
+    def __init__(self, col: Col, index: tuple = (), rows: frozenset = NO_EDGES, row_history: Op | None = None) -> None:
+        self.col = col
+        self.index = index
+        self.rows = rows
+        self.row_history = row_history
+
+    def __repr__(self) -> str:
+        return f"Values({self.col!r}, rows={sorted((e[0].field, e[2]) for e in self.rows)})"
+
+
+def frame_from_dataset(namespace: str, name: str, labels: Iterable, field_names: Iterable[str] | None = None,
+                       op: Op | None = None) -> Frame:
+    """A frame just read from a dataset: every column is an IDENTITY of the same-named field."""
+    labels = list(labels)
+    names = list(field_names) if field_names is not None else [str(label) for label in labels]
+    columns = {}
+    for label, field in zip(labels, names):
+        columns[label] = Col(source_edges(Field(namespace, name, field)), op)
+    return Frame(columns)
+
