@@ -13,9 +13,11 @@ class PandasIntegration(Integration):
     max_version = "4"
 
     def instrument(self, module) -> None:
-        from . import patches
+        from ... import _guard
+        from . import io, ops, sql_io
 
-        patches.instrument(self, module)
+        for part in (io, ops, sql_io):
+            _guard.call("pandas", part.instrument, self, module)
 
     def uninstrument(self) -> None:
         super().uninstrument()

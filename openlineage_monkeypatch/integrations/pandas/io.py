@@ -1,4 +1,4 @@
-"""Minimal reader/writer patches (foundation); the pandas issue replaces this with the full engine."""
+"""pandas readers and writers: datasets, schema facets, and the provenance frames start from."""
 
 from __future__ import annotations
 
