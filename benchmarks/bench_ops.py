@@ -1,0 +1,84 @@
+"""Benchmark 3: operation-heavy pandas (20,000 operations on 1,000-row frames), plain vs instrumented.
+
+Reports the ratio of the loop's time and the microseconds added per operation: per operation of
+the workload (20 per iteration) and per intercepted call (an entry into openlineage_monkeypatch
+code from outside it, counted under sys.setprofile in a separate, untimed run).
+`--profile` also writes a pyinstrument profile of one instrumented run (benchmarks/profiles/).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _harness as h  # noqa: E402
+
+
+def counts(iterations: int, work: Path) -> dict:
+    plain = h.run_child(h.python_job("ops_job.py", iterations, "count"), env=h.plain_env()).data
+    instrumented = h.run_child(h.python_job("ops_job.py", iterations, "count"), env=h.instrumented_env(work)).data
+    ops = instrumented["ops"]
+    return {
+        "ops": ops,
+        "entries": instrumented["entries"],
+        "entries_per_op": instrumented["entries"] / ops,
+        "our_calls_per_op": instrumented["ours"] / ops,
+        "extra_calls_per_op": (instrumented["calls"] - plain["calls"]) / ops,
+    }
+
+
+def profile(iterations: int, work: Path, out: Path) -> str:
+    """A pyinstrument text profile of one instrumented run (the job's whole process)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    env = h.instrumented_env(work)
+    subprocess.run([h.PYTHON, "-m", "pyinstrument", "--show-all", "-o", str(out), "-r", "text",
+                    str(h.JOBS / "ops_job.py"), str(iterations)], env=env, check=True, capture_output=True)
+    return str(out)
+
+
+def run(quick: bool = False, reps: int | None = None, with_profile: bool = False) -> list[dict]:
+    iterations = 300 if quick else 1000
+    reps = reps or (3 if quick else 7)
+    work = h.workdir("ops")
+    try:
+        env_i = h.instrumented_env(work)
+        p, i = h.alternate(lambda: h.run_child(h.python_job("ops_job.py", iterations), env=h.plain_env()),
+                           lambda: h.run_child(h.python_job("ops_job.py", iterations), env=env_i),
+                           reps=reps, warmup=1, progress="ops")
+        body_p, body_i = [r["body"] for r in p], [r["body"] for r in i]
+        ops = p[0]["ops"]
+        c = counts(min(iterations, 100), work)
+        per_op = h.diff_stats(body_p, body_i, 1e6 / ops)
+        per_entry = h.diff_stats(body_p, body_i, 1e6 / max(1, c["entries_per_op"] * ops))
+        rows = [
+            h.result("3 operation-heavy", f"{ops:,} ops on 1,000-row frames: loop time", unit="s", plain=body_p,
+                     instrumented=body_i, ratio=h.ratio_stats(body_p, body_i)),
+            h.result("3 operation-heavy", "µs added per workload operation", unit="µs", value=per_op,
+                     target="< 20 µs", ok=per_op["median"] < 20,
+                     note=f"{c['entries_per_op']:.2f} intercepted calls, {c['our_calls_per_op']:.1f} Python calls in "
+                          f"our code, {c['extra_calls_per_op']:+.1f} Python calls in all per operation", **c),
+        ]
+        if c["entries"]:
+            rows.append(h.result("3 operation-heavy", "µs added per intercepted call", unit="µs", value=per_entry,
+                                 target="< 20 µs", ok=per_entry["median"] < 20))
+        if with_profile:
+            path = profile(iterations, work, h.BENCH_DIR / "profiles" / "ops_instrumented.txt")
+            rows[-1]["profile"] = path
+        return rows
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--reps", type=int)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    h.finish(run(args.quick, args.reps, args.profile), args)

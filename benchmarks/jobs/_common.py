@@ -1,0 +1,68 @@
+"""Helpers for benchmark job scripts (they run plain or instrumented in a fresh interpreter).
+
+A job times its own body with `Timer` and ends with `report(...)`: one `BENCH {json}` line on
+stdout, which the harness reads. Nothing here imports the package under test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+
+
+def enabled() -> bool:
+    return bool(os.environ.get("OPENLINEAGE_MONKEYPATCH_ENABLED"))
+
+
+class Timer:
+    """Wall time (`seconds`) and CPU time of the whole process, all threads (`cpu`) of a block."""
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        self.cpu_start = time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
+        self.cpu = time.process_time() - self.cpu_start
+
+
+def peak_rss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def report(**data) -> None:
+    data.setdefault("peak_rss_kb", peak_rss_kb())
+    sys.stdout.write("BENCH " + json.dumps(data) + "\n")
+    sys.stdout.flush()
+
+
+def count_entries(fn):
+    """Run fn() counting (entries into openlineage_monkeypatch code from outside it, Python calls
+    made while inside it, all Python calls) on this thread. Deterministic for a fixed workload."""
+    package = os.sep + "openlineage_monkeypatch" + os.sep
+    counts = {"entries": 0, "ours": 0, "calls": 0}
+    inside = [0]
+
+    def profile(frame, event, arg):
+        if event == "call":
+            counts["calls"] += 1
+            if inside[0]:
+                counts["ours"] += 1
+                inside[0] += 1
+            elif package in frame.f_code.co_filename:
+                counts["entries"] += 1
+                counts["ours"] += 1
+                inside[0] = 1
+        elif event == "return" and inside[0]:
+            inside[0] -= 1
+
+    sys.setprofile(profile)
+    try:
+        fn()
+    finally:
+        sys.setprofile(None)
+    return counts
