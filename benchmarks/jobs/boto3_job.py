@@ -1,0 +1,29 @@
+"""Benchmark 7 job: boto3 calls against the local S3 server (moto on 127.0.0.1).
+
+    python boto3_job.py ENDPOINT ITERATIONS BUCKET
+Each iteration: put_object, get_object (+ read), head_object, list_objects_v2 = 4 calls.
+"""
+
+import sys
+
+from _common import Timer, report
+
+import boto3
+
+endpoint, iterations, bucket = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+s3.create_bucket(Bucket=bucket)
+body = b"id,value\n" + b"".join(b"%d,%d\n" % (i, i * 3) for i in range(50))
+for i in range(5):  # warm-up: connection pool, endpoint resolution, first-call caches
+    s3.put_object(Bucket=bucket, Key=f"warm/{i}.csv", Body=body)
+    s3.get_object(Bucket=bucket, Key=f"warm/{i}.csv")["Body"].read()
+
+with Timer() as t:
+    for i in range(iterations):
+        key = f"data/part-{i % 20}.csv"
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+        s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        s3.head_object(Bucket=bucket, Key=key)
+        s3.list_objects_v2(Bucket=bucket, Prefix="data/", MaxKeys=5)
+
+report(body=t.seconds, cpu=t.cpu, calls=iterations * 4)

@@ -1,0 +1,39 @@
+"""Performance guard: intercepted calls, Python calls, retained memory and provenance-table size per
+operation on a fixed pandas workload, against benchmarks/budget.json. Counts, not times: it cannot
+flake on a busy machine. Re-record deliberately with `python benchmarks/guard.py --record`."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+pytest.importorskip("pandas")
+pytest.importorskip("pyarrow")
+
+
+def _guard():
+    spec = importlib.util.spec_from_file_location("olmp_bench_guard", REPO / "benchmarks" / "guard.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_counts_per_operation_within_budget():
+    guard = _guard()
+    budget = json.loads(guard.BUDGET.read_text())
+    measured = guard.measure()
+    problems = guard.compare(measured, budget)
+    assert not problems, (
+        "\n".join(problems)
+        + f"\nmeasured {measured}\nbudget {budget['metrics']}\n"
+        + "If the growth is intended, re-record with `python benchmarks/guard.py --record` and say why in the commit."
+    )
+    assert measured["entries_per_op"] > 0, "nothing was intercepted: is the pandas integration active?"
+    assert measured["provenance_entries"] <= 16, "the weak provenance tables did not empty after the workload"
+
