@@ -71,6 +71,7 @@ class Emitter:
         self.job_name: str | None = None
         self.flush_deadline: float | None = None
         self.no_threads = False
+        self.spool_lock = threading.RLock()
 
     # -- job thread ---------------------------------------------------------------------------
 
@@ -130,6 +131,13 @@ class Emitter:
             self._spool_events(stuck, "flush timeout (backend did not answer)")
         if leftovers:
             self._spool(leftovers, "flush timeout")
+        if leftovers or stuck:
+            _log.log_once(
+                "undelivered",
+                "%d lineage event(s) not delivered within %.1f s; spooled to %s; resend them with "
+                "`openlineage-monkeypatch replay`",
+                len(leftovers) + len(stuck), timeout, self._spool_file(),
+            )
         return not (leftovers or stuck)
 
     def _busy(self) -> bool:
@@ -171,6 +179,7 @@ class Emitter:
                 self._deliver(record, time.monotonic() + self.settings.delivery_timeout)
             except Exception as exc:  # noqa: BLE001
                 _log.log_once("emitter-loop", "lineage event delivery failed: %r", exc)
+                self._spool([record], "delivery failed")
             finally:
                 with self.cond:
                     if self.in_flight is record:
@@ -189,6 +198,7 @@ class Emitter:
                 self._deliver(record, deadline)
             except Exception as exc:  # noqa: BLE001
                 _log.log_once("emitter-loop", "lineage event delivery failed: %r", exc)
+                self._spool([record], "delivery failed")
             finally:
                 with self.cond:
                     if self.in_flight is record:
@@ -197,7 +207,7 @@ class Emitter:
     def _deliver(self, record, deadline: float) -> None:
         from .events import build_event
 
-        event = build_event(record)
+        event = _at_any_time(build_event, record)
         if event is None:
             return
         if time.monotonic() < self.down_until or self._sender_stuck():
@@ -227,6 +237,7 @@ class Emitter:
 
         with self.cond:
             self.sends.append(send)
+            self.in_flight = None  # the send holds the event from here on
         if self.no_threads:
             target()
             return
@@ -246,10 +257,10 @@ class Emitter:
             self.failures += 1
             self.down_until = time.monotonic() + self.settings.retry_after
             _log.log_once(
-                "transport-timeout",
-                "the OpenLineage backend did not answer within %.1f s; events are spooled to %s until it "
+                "undelivered",
+                "the OpenLineage backend did not answer in time; events are spooled to %s until it "
                 "answers again; resend them with `openlineage-monkeypatch replay`",
-                self.settings.delivery_timeout, self._spool_file(),
+                self._spool_file(),
             )
 
     def _settle(self, send: _Send) -> None:
@@ -260,6 +271,11 @@ class Emitter:
             if send in self.sends:
                 self.sends.remove(send)
             self.cond.notify_all()
+        if self.sent == 0 and self.failures == 0:
+            try:
+                quiet_library_logs()
+            except Exception:  # noqa: BLE001
+                pass
         if send.error is None:
             self.sent += 1
             self.down_until = 0.0  # a late answer: the backend is up again
@@ -267,7 +283,7 @@ class Emitter:
         self.failures += 1
         self.down_until = time.monotonic() + self.settings.retry_after
         _log.log_once(
-            "transport-failure",
+            "undelivered",
             "the OpenLineage backend did not take an event (%s); events are spooled to %s "
             "until it answers again; resend them with `openlineage-monkeypatch replay`",
             _describe(send.error),
@@ -302,9 +318,10 @@ class Emitter:
 
         for record in records:
             try:
-                event = build_event(record)
+                event = _at_any_time(build_event, record)
             except Exception:  # noqa: BLE001
                 event = None
+                self.dropped += 1
             if event is not None:
                 events.append(event)
         self._spool_events(events, reason)
@@ -316,7 +333,8 @@ class Emitter:
             from openlineage.client.serde import Serde
 
             data = "".join(Serde.to_json(event) + "\n" for event in events).encode("utf-8")
-            _append_locked(self._spool_file(), data, lambda: self._spool_file(fresh=True))
+            with self.spool_lock:
+                _append_locked(self._spool_file(), data, lambda: self._spool_file(fresh=True))
             self.spooled += len(events)
         except Exception as exc:  # noqa: BLE001
             self.dropped += len(events)
@@ -376,11 +394,9 @@ def _describe(exc: BaseException) -> str:
 
 def make_client(settings: config.Settings, run_id: str | None = None, job_name: str | None = None):
     """The OpenLineage client as the user configured it, or with our embedded NDJSON file transport."""
-    import logging
-
-    if not os.environ.get("OPENLINEAGE_CLIENT_LOGGING"):
-        logging.getLogger("openlineage.client").setLevel(logging.ERROR)
     from openlineage.client import OpenLineageClient
+
+    quiet_library_logs()
 
     if settings.own_transport:
         client = OpenLineageClient()
@@ -392,6 +408,41 @@ def make_client(settings: config.Settings, run_id: str | None = None, job_name: 
     client._olmp_events_path = path
     _log.info("lineage events go to %s (no OpenLineage transport configured)", path)
     return client
+
+
+LIBRARY_LOGGERS = ("openlineage", "urllib3", "requests", "httpx", "httpcore", "charset_normalizer", "kafka",
+                   "confluent_kafka", "botocore", "google", "datadog")
+_THREAD_PREFIX = "openlineage-monkeypatch"
+
+
+def quiet_library_logs() -> None:
+    """Keep what the client and its HTTP stack log on *our* threads out of the job's logs.
+
+    urllib3 logs each retry at WARNING; with the job's logging.basicConfig() those lines would land in
+    the job's stderr. A filter on those libraries' loggers drops records made on our threads only
+    (the job's own use of requests is untouched); we report delivery problems ourselves, once.
+    OPENLINEAGE_CLIENT_LOGGING=1 leaves them alone, for debugging.
+    """
+    if os.environ.get("OPENLINEAGE_CLIENT_LOGGING"):
+        return
+    import logging
+
+    global _thread_filter
+    if _thread_filter is None:
+        class OurThreads(logging.Filter):
+            def filter(self, record) -> bool:
+                return not str(getattr(record, "threadName", "")).startswith(_THREAD_PREFIX)
+
+        _thread_filter = OurThreads()
+    names = [name for name in list(logging.Logger.manager.loggerDict)
+             if name.split(".", 1)[0] in LIBRARY_LOGGERS]
+    for name in names:
+        logger = logging.getLogger(name)
+        if _thread_filter not in logger.filters:
+            logger.addFilter(_thread_filter)
+
+
+_thread_filter = None
 
 
 def default_events_path(settings: config.Settings, run_id: str | None, job_name: str | None) -> str:

@@ -128,9 +128,10 @@ def _sys_exit(*args):
 
 def _patch_quitter() -> None:
     """exit(n) / quit(n) raise SystemExit without going through sys.exit: record their status too."""
-    quitter = getattr(__import__("builtins"), "exit", None)
-    cls = type(quitter)
-    if quitter is None or cls.__module__ not in ("_sitebuiltins", "site") or "__call__" not in cls.__dict__:
+    # site.py creates the exit/quit builtins after the .pth files ran: patch their class instead
+    module = sys.modules.get("_sitebuiltins")
+    cls = getattr(module, "Quitter", None)
+    if cls is None or "__call__" not in cls.__dict__:
         return
     original = cls.__dict__["__call__"]
     if getattr(original, "__olmp_wrapped__", None) is not None:
