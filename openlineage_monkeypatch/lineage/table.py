@@ -256,6 +256,26 @@ def claimed(dataset, bucket_level: bool = False) -> Claim | None:
     return None
 
 
+_expected: OrderedDict = OrderedDict()
+
+
+def expect(dataset, carried: Carried) -> None:
+    """Bytes for `dataset` will be sent later (pandas wrote into an fsspec file that uploads when
+    closed): the request that sends them carries `carried`, whatever its body looks like."""
+    with _lock:
+        _expected[dataset] = carried
+        _expected.move_to_end(dataset)
+        while len(_expected) > 256:
+            _expected.popitem(last=False)
+
+
+def take_expected(dataset) -> Carried | None:
+    if not _expected:
+        return None
+    with _lock:
+        return _expected.pop(dataset, None)
+
+
 def sizes() -> dict[str, int]:
     return {"provenance": len(provenance), "objects": len(objects), "contents": len(_contents), "paths": len(_paths),
             "claims": len(_claims)}

@@ -158,7 +158,7 @@ class Request:
     """One S3 request we understand: its kind, dataset(s), action, and the claims that own them."""
 
     __slots__ = ("label", "operation", "kind", "dataset", "action", "object_type", "claim", "params",
-                 "source", "source_action", "source_claim")
+                 "source", "source_action", "source_claim", "carried")
 
     def __init__(self, label, operation, kind, dataset, action, object_type, claim, params) -> None:
         self.label = label
@@ -172,6 +172,7 @@ class Request:
         self.source = None
         self.source_action = None
         self.source_claim = None
+        self.carried = None
 
     @property
     def api(self) -> str:
@@ -207,6 +208,11 @@ def begin(label: str, operation: str, params) -> Request | None:
             request.source = object_dataset(source[0], source[1])
             request.source_action = "s3:GetObjectVersion" if source[2] else "s3:GetObject"
             request.source_claim = table.claimed(request.source)
+    elif kind in ("write", "mpu_part") and request.claim is None:
+        # before the call: the body may be consumed or closed by it
+        request.carried = table.take_expected(request.dataset) or seam.resolve(params.get("Body"))
+    elif kind == "mpu_complete" and request.claim is None:
+        request.carried = table.take_expected(request.dataset)
     return request
 
 
@@ -289,7 +295,7 @@ def _wrote(request: Request, data: dict, extra_puts: int = 0) -> None:
 
 
 def _on_write(request: Request, response) -> None:
-    _wrote(request, seam.payload(seam.resolve(request.params.get("Body"))))
+    _wrote(request, seam.payload(request.carried))
 
 
 def _on_copy(request: Request, response) -> None:
@@ -334,10 +340,8 @@ def _on_mpu_part(request: Request, response) -> None:
     upload.parts += 1
     if request.source is not None:
         upload.sources.append(request.source)
-    elif upload.carried is None:
-        carried = seam.resolve(request.params.get("Body"))
-        if carried is not None and (carried.frame is not None or carried.fields or carried.dataset is not None):
-            upload.carried = carried
+    elif upload.carried is None and request.carried is not None:
+        upload.carried = request.carried
 
 
 def _on_mpu_complete(request: Request, response) -> None:
@@ -345,8 +349,9 @@ def _on_mpu_complete(request: Request, response) -> None:
     if upload is None:
         _wrote(request, {})
         return
-    if upload.carried is not None:
-        data = seam.payload(upload.carried)
+    carried = request.carried or upload.carried
+    if carried is not None:
+        data = seam.payload(carried)
     elif len(set(upload.sources)) == 1:
         data = seam.identity_payload(upload.sources[0])
     else:

@@ -106,7 +106,7 @@ SIGNATURES = {
 
 
 class Transfer:
-    __slots__ = ("kind", "api", "values", "target", "source", "target_claim", "source_claim")
+    __slots__ = ("kind", "api", "values", "target", "source", "target_claim", "source_claim", "carried")
 
     def __init__(self, kind: str, values: dict) -> None:
         self.kind = kind
@@ -116,6 +116,7 @@ class Transfer:
         self.source = None
         self.target_claim = table.claim(self.target, self.api, write=kind in ("upload_file", "upload_fileobj", "copy"))
         self.source_claim = None
+        self.carried = None
 
     def release(self) -> None:
         table.release(self.target_claim)
@@ -133,6 +134,8 @@ def begin_transfer(holder: list, kind: str, args, kwargs) -> None:
         return
     transfer = Transfer(kind, values)
     holder.append(transfer)
+    if kind == "upload_fileobj":  # before the call: s3transfer closes the file object
+        transfer.carried = seam.resolve(values.get("Fileobj"))
     if kind == "copy":
         source = operations.copy_source(values.get("CopySource"))
         if source is not None:
@@ -186,7 +189,7 @@ def end_transfer(holder: list, error: BaseException | None) -> None:
             data, local = seam.local_payload(values.get("Filename"))
             _read_local(local, api, data.get("fields"))
         else:
-            data = seam.payload(seam.resolve(values.get("Fileobj")))
+            data = seam.payload(transfer.carried)
             for dataset in data.get("inputs") or ():
                 if dataset.namespace == "file":
                     _read_local(dataset, api, data.get("fields"))

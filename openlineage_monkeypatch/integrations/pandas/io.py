@@ -192,8 +192,8 @@ def _report_actions(source: Source, api: str, write: bool) -> str | None:
 
     if source.claim is not None and operations.flush(source.claim, output=write):
         return None
-    if not source.direct:
-        return None
+    if not source.direct or (write and source.how == "handle" and source.system == "s3"):
+        return None  # an s3fs file sends its bytes when closed: that request reports the action
     actions = _logical_actions(source, write)
     for action, object_type in actions[1:]:
         run.access(source.dataset, action, system=source.system, api=api, object_type=object_type, output=write)
@@ -552,6 +552,8 @@ def end_write(holder: list, result, error: BaseException | None) -> None:
             data = {"fields": fields, "lineage": lineage, "operations": operations_data, "referenced": referenced}
             if type(plan.target).__name__ == "ExcelWriter":
                 data = _merge_sheets(source.dataset, data)
+            if source.how == "handle" and source.system != "file":
+                table.expect(source.dataset, table.Carried(source.dataset, prov, fields, names=names))
             action = _report_actions(source, api, write=True)
             extra = {"facets": {"lifecycleStateChange": None}} if source.system == "s3" else {}
             run.wrote(source.dataset, action=action, system=source.system, api=api,
