@@ -9,6 +9,9 @@ from .core import PROV, col_of, prov
 
 
 def _parent(accessor):
+    found = PROV.get(accessor)
+    if found is not None:
+        return accessor
     for name in ("_orig", "_parent", "orig", "_data"):
         obj = getattr(accessor, name, None)
         if obj is not None:
@@ -42,6 +45,14 @@ def accessor_method(call):
     if isinstance(result, core.Index):
         return None
     return emit_values(call, result, col, src, index=())
+
+
+def _remember_parent(call):
+    data = call.args[0] if call.args else None
+    found = PROV.get(data) if data is not None else None
+    if isinstance(found, Values):
+        PROV.set(call.instance, found)
+    return None
 
 
 def _property_with_lineage(name: str, prop: property, owner_name: str):
@@ -96,6 +107,8 @@ def instrument(integration, pd) -> None:
     except Exception:  # noqa: BLE001
         CategoricalAccessor = None
     if CategoricalAccessor is not None:
+        # the accessor keeps the Categorical, not the Series: note the Series' provenance on it
+        patch(integration, CategoricalAccessor, "__init__", _remember_parent, "Series.cat", callables=None)
         for name, value in list(vars(CategoricalAccessor).items()):
             if name.startswith("_"):
                 continue

@@ -309,10 +309,12 @@ class UserCall:
         elif isinstance(arg, Series):
             if isinstance(source, Frame):
                 label = arg.name
-                if self.mode == "columns" and is_label(label) and label in source.columns:
+                if is_label(label) and label in source.columns:
                     PROV.set(arg, series_values(source, label))
                 else:
-                    PROV.set(arg, Values(flatten(source), source.index, source.rows, source.row_history))
+                    every = flatten(source)
+                    PROV.set(arg, Values(Col(every.edges, every.history, True), source.index, source.rows,
+                                         source.row_history))
             elif isinstance(source, Values):
                 PROV.set(arg, source)
 

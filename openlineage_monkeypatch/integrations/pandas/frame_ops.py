@@ -280,7 +280,8 @@ def df_set_axis_private(call):
     axis = call.args[0]
     labels = call.args[1]
     if isinstance(src, Frame):
-        if axis == 1 or (axis == 0 and False):
+        # the manager's axes: for a DataFrame 0 is the columns, 1 the index
+        if axis == 0:
             old = list(src.columns.items())
             try:
                 new_labels = list(df.columns)

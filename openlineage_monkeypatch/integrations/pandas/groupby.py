@@ -430,6 +430,9 @@ def prepare(call):
 
 
 def dispatch(call, method: str):
+    state = PROV.get(call.instance)
+    if isinstance(state, Grouped) and state.kind == "window":
+        return row_preserving(call, method)
     if method in AGGREGATIONS:
         return aggregate(call, method)
     if method in SELECTIONS:

@@ -254,8 +254,8 @@ def instrument(integration, pd) -> None:
         cls = getattr(indexing, cls_name, None)
         if cls is None:
             continue
-        patch(integration, cls, "__getitem__", getitem(positional), f"{cls_name}.__getitem__")
-        patch(integration, cls, "__setitem__", setitem(positional), f"{cls_name}.__setitem__")
+        patch(integration, cls, "__getitem__", getitem(positional), f"{cls_name}.__getitem__", callables="nested")
+        patch(integration, cls, "__setitem__", setitem(positional), f"{cls_name}.__setitem__", callables="nested")
     for cls_name, positional in (("_AtIndexer", False), ("_iAtIndexer", True)):
         cls = getattr(indexing, cls_name, None)
         if cls is None:

@@ -170,8 +170,8 @@ DATAFRAME_HANDLERS = {
     "dropna": (dropna, None),
     "nlargest": (nlargest, None),
     "nsmallest": (nlargest, None),
-    "query": (query, None),
-    "eval": (df_eval, None),
+    "query": (query, "level"),
+    "eval": (df_eval, "level"),
     "filter": (filter_labels, None),
     "select_dtypes": (select_columns, None),
     "select": (select_columns, None),
@@ -297,6 +297,68 @@ ELSEWHERE = frozenset({"groupby", "resample", "rolling", "expanding", "ewm", "me
                        "pivot_table", "stack", "unstack", "transpose", "explode", "case_when", "__array_ufunc__"})
 
 
+def _one_level_deeper(call):
+    """query/eval look the user's '@variables' up a fixed number of frames above them, and our wrappers
+    add frames: hand pandas the user's namespaces instead (what it would have found there)."""
+    import sys
+
+    kwargs = call.kwargs
+    if "local_dict" in kwargs and "global_dict" in kwargs:
+        return None
+    frame = sys._getframe(1)
+    own = model._PACKAGE_DIR + os.sep
+    while frame is not None and frame.f_code.co_filename.startswith(own):
+        frame = frame.f_back
+    level = kwargs.get("level", 0)
+    while frame is not None and level > 0:
+        frame = frame.f_back
+        level -= 1
+    if frame is None:
+        return None
+    kwargs = dict(kwargs)
+    if kwargs.get("local_dict") is None:
+        kwargs["local_dict"] = frame.f_locals
+    if kwargs.get("global_dict") is None:
+        kwargs["global_dict"] = frame.f_globals
+    return call.args, kwargs
+
+
+def _find_stack_level() -> int:
+    # replaces the code of pandas.util._exceptions.find_stack_level: warnings point at the user's line,
+    # not at our wrapper (only local names: the code runs with that module's globals)
+    import os as _os
+    import sys as _sys
+
+    import pandas as _pd
+
+    pkg_dir = _os.path.dirname(_pd.__file__) + _os.sep
+    test_dir = _os.path.join(pkg_dir, "tests") + _os.sep
+    skip = getattr(_pd, "_olmp_skip_dirs", ())
+    frame = _sys._getframe(0)
+    n = 0
+    while frame:
+        filename = frame.f_code.co_filename
+        if (filename.startswith(pkg_dir) and not filename.startswith(test_dir)) or (skip and filename.startswith(skip)):
+            frame = frame.f_back
+            n += 1
+        else:
+            break
+    del frame
+    return n
+
+
+def _fix_warning_locations(integration, pd) -> None:
+    try:
+        from pandas.util import _exceptions
+    except Exception:  # noqa: BLE001
+        return
+    function = getattr(_exceptions, "find_stack_level", None)
+    if function is None or getattr(function, "__code__", None) is None or function.__code__.co_freevars:
+        return
+    pd._olmp_skip_dirs = (os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep,)
+    integration.patcher.replace(function, "__code__", _find_stack_level.__code__)
+
+
 def _public_methods(cls) -> list[str]:
     import inspect
 
@@ -328,6 +390,7 @@ def instrument(integration, pd) -> None:
     except Exception:  # noqa: BLE001
         pass
     patch = core.patch
+    _fix_warning_locations(integration, pd)
     for owner, table in ((pd.DataFrame, DATAFRAME_HANDLERS), (pd.Series, SERIES_HANDLERS)):
         kind = owner.__name__
         names = set(table) | set(_public_methods(owner))
@@ -335,6 +398,8 @@ def instrument(integration, pd) -> None:
             if name in EXCLUDED or (name.startswith(("to_", "from_")) and name not in table):
                 continue
             handler, prepare = table.get(name, (None, None))
+            if prepare == "level":
+                prepare = _one_level_deeper
             if name in table and handler is None:
                 continue
             if handler is None:

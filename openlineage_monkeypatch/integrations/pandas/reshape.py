@@ -105,7 +105,12 @@ def merge_frames(call, left, right, how, on, left_on, right_on, left_index, righ
         columns[label] = col
     index = ()
     if left_index and right_index:
-        index = tuple(union((a, b)) for a, b in zip(lf.index, rf.index)) if lf.index or rf.index else ()
+        if how == "right":
+            index = rf.index
+        elif how in ("outer", "full"):
+            index = tuple(union((a, b)) for a, b in zip(lf.index, rf.index)) if lf.index and rf.index else ()
+        else:
+            index = lf.index
     elif left_index and not right_index:
         index = rf.index
     elif right_index and not left_index:
