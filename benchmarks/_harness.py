@@ -13,31 +13,79 @@ counts); the parent adds the whole process's wall time and peak RSS (os.wait4 ru
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
+import sysconfig
 import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 JOBS = BENCH_DIR / "jobs"
-PYTHON = sys.executable
 PACKAGE_DIR = REPO / "openlineage_monkeypatch"
+PTH = "openlineage_monkeypatch.pth"
+_OURS = ("openlineage_monkeypatch", "_editable_impl_openlineage_monkeypatch", "__editable__.openlineage_monkeypatch",
+         "openlineage_monkeypatch-", "__editable___openlineage_monkeypatch")
+
+
+def make_overlay(root: Path, with_hook: bool = True, repo: Path = REPO) -> str:
+    """A throw-away virtual environment over this one: same base interpreter, a site-packages of
+    symlinks to every entry of this environment's site-packages except our own distribution, plus
+    (with_hook) this repository's openlineage_monkeypatch.pth and a path entry for the repository.
+
+    Benchmarks run their jobs with its python, so that the package under test is "installed" the way
+    a user installs it (the .pth start-up hook) whatever state the surrounding environment is in.
+    """
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    subprocess.run([base, "-m", "venv", "--without-pip", str(root)], check=True)
+    python = root / "bin" / "python"
+    target = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                 capture_output=True, text=True, check=True).stdout.strip())
+    source = Path(sysconfig.get_paths()["purelib"])
+    for entry in source.iterdir():
+        if entry.name.startswith(_OURS):
+            continue
+        link = target / entry.name
+        if not os.path.lexists(link):
+            link.symlink_to(entry)
+    # "_" sorts before "o": the repository is on sys.path before our .pth line imports from it
+    (target / "_olmp_bench_repo.pth").write_text(str(repo) + "\n")
+    if with_hook:
+        shutil.copy(repo / PTH, target / PTH)
+    return str(python)
+
+
+_overlay: str | None = None
+
+
+def bench_python() -> str:
+    """The interpreter benchmarks run jobs with (an overlay venv made once per process)."""
+    global _overlay
+    if _overlay is None:
+        root = Path(tempfile.mkdtemp(prefix="olmp-bench-venv-"))
+        atexit.register(shutil.rmtree, root, True)
+        _overlay = make_overlay(root / "venv")
+    return _overlay
+
+
 
 
 # -- environments ---------------------------------------------------------------------------------
 
 
 def base_env(**extra: str) -> dict:
-    """This environment without any OpenLineage variable, with the repository first on the path."""
+    """This environment without any OpenLineage variable or PYTHONPATH (the overlay interpreter
+    puts the repository on the path)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENLINEAGE")}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(REPO), env.get("PYTHONPATH", "")] if p)
+    env.pop("PYTHONPATH", None)
     env.setdefault("AWS_EC2_METADATA_DISABLED", "true")
     env.setdefault("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", "true")
     env["PYTHONHASHSEED"] = "0"
@@ -118,7 +166,7 @@ def run_child(argv: list[str], env: dict, cwd: Path | str | None = None, timeout
 
 
 def python_job(job: str, *args: str) -> list[str]:
-    return [PYTHON, str(JOBS / job), *map(str, args)]
+    return [bench_python(), str(JOBS / job), *map(str, args)]
 
 
 def report(**data) -> None:

@@ -20,7 +20,7 @@ import _harness as h  # noqa: E402
 
 class Receiver:
     def __init__(self, delay: float) -> None:
-        self.proc = subprocess.Popen([h.PYTHON, str(h.JOBS / "slow_receiver.py"), str(delay)], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([h.bench_python(), str(h.JOBS / "slow_receiver.py"), str(delay)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True, env=h.plain_env())
         line = self.proc.stdout.readline().strip()
         if not line.startswith("READY "):

@@ -34,7 +34,7 @@ def profile(iterations: int, work: Path, out: Path) -> str:
     """A pyinstrument text profile of one instrumented run (the job's whole process)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     env = h.instrumented_env(work)
-    subprocess.run([h.PYTHON, "-m", "pyinstrument", "--show-all", "-o", str(out), "-r", "text",
+    subprocess.run([h.bench_python(), "-m", "pyinstrument", "--show-all", "-o", str(out), "-r", "text",
                     str(h.JOBS / "ops_job.py"), str(iterations), "warm"], env=env, check=True, capture_output=True)
     return str(out)
 

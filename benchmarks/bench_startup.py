@@ -21,40 +21,17 @@ import shutil
 import statistics
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as h  # noqa: E402
 
-PTH = "openlineage_monkeypatch.pth"
-
-
-def _site_packages() -> Path:
-    return Path(sysconfig.get_paths()["purelib"])
+PTH = h.PTH
 
 
 def make_venvs(root: Path) -> tuple[str, str]:
     """(python with our .pth, python without): identical symlinked site-packages otherwise."""
-    base = getattr(sys, "_base_executable", None) or sys.executable
-    source = _site_packages()
-    pythons = []
-    for name, with_hook in (("with-hook", True), ("without-hook", False)):
-        venv = root / name
-        subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
-        python = venv / "bin" / "python"
-        target = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                     capture_output=True, text=True, check=True).stdout.strip())
-        for entry in source.iterdir():
-            if entry.name == PTH:
-                continue
-            link = target / entry.name
-            if not link.exists():
-                link.symlink_to(entry)
-        if with_hook:
-            shutil.copy(h.REPO / PTH, target / PTH)
-        pythons.append(str(python))
-    return pythons[0], pythons[1]
+    return h.make_overlay(root / "with-hook", True), h.make_overlay(root / "without-hook", False)
 
 
 def _time_pass(python: str, env: dict, code: str = "pass") -> float:
@@ -93,7 +70,6 @@ def hook_unset(reps: int, quick: bool) -> list[dict]:
     try:
         with_hook, without_hook = make_venvs(root)
         env = h.base_env()
-        env.pop("PYTHONPATH", None)  # the throw-away venvs see exactly their own site-packages
         mods_with, mods_without = _modules(with_hook, env), _modules(without_hook, env)
         extra = sorted(mods_with - mods_without)
         plain, hooked = h.alternate(lambda: _time_pass(without_hook, env), lambda: _time_pass(with_hook, env),
@@ -156,7 +132,7 @@ def variable_set(reps: int, quick: bool) -> list[dict]:
     work = h.workdir("startup-set")
     try:
         on_env = h.instrumented_env(work)
-        python = h.PYTHON
+        python = h.bench_python()
         plain, enabled = h.alternate(lambda: _time_pass(python, plain_env), lambda: _time_pass(python, on_env),
                                      reps=reps, warmup=5)
         diff = h.diff_stats(plain, enabled, 1e3)

@@ -18,16 +18,22 @@ def enabled() -> bool:
 
 
 class Timer:
-    """Wall time (`seconds`) and CPU time of the whole process, all threads (`cpu`) of a block."""
+    """Of a block: wall time (`seconds`), CPU time of the whole process, all threads (`cpu`), and of
+    this thread alone (`thread_cpu`; the difference is other threads: our emitter, pyarrow pools)."""
 
     def __enter__(self):
         self.start = time.perf_counter()
         self.cpu_start = time.process_time()
+        self.thread_start = time.thread_time()
         return self
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
         self.cpu = time.process_time() - self.cpu_start
+        self.thread_cpu = time.thread_time() - self.thread_start
+
+    def data(self) -> dict:
+        return {"body": self.seconds, "cpu": self.cpu, "thread_cpu": self.thread_cpu}
 
 
 def peak_rss_kb() -> int:

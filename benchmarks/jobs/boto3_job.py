@@ -26,4 +26,4 @@ with Timer() as t:
         s3.head_object(Bucket=bucket, Key=key)
         s3.list_objects_v2(Bucket=bucket, Prefix="data/", MaxKeys=5)
 
-report(body=t.seconds, cpu=t.cpu, calls=iterations * 4)
+report(**t.data(), calls=iterations * 4)

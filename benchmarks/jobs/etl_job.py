@@ -41,4 +41,4 @@ with Timer() as total:
         top = top.rename(columns={"name": "customer"})                                     # 22 rename
         top.to_parquet(out / "top_orders.parquet", index=False)                            # 23 write
 
-report(body=body.seconds, cpu=body.cpu, total=total.seconds, rows=len(enriched))
+report(**body.data(), total=total.seconds, rows=len(enriched))

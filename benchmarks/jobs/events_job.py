@@ -19,4 +19,4 @@ with Timer() as body:
     for i in range(n):
         frame.to_csv(os.path.join(out, f"part-{i:05d}.csv"), index=False)
 
-report(body=body.seconds, cpu=body.cpu, outputs=n)
+report(**body.data(), outputs=n)

@@ -48,4 +48,4 @@ with Timer() as body:
             gc.collect()
             points.append({"iteration": i + 1, "rss_kb": rss_kb(), **sizes()})
 
-report(body=body.seconds, cpu=body.cpu, points=points)
+report(**body.data(), points=points)

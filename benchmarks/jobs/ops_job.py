@@ -67,4 +67,4 @@ if counting:
 else:
     with Timer() as body:
         loop()
-    report(body=body.seconds, cpu=body.cpu, ops=iterations * OPS_PER_ITERATION)
+    report(**body.data(), ops=iterations * OPS_PER_ITERATION)

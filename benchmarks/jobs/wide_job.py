@@ -55,4 +55,4 @@ if counting:
 else:
     with Timer() as body:
         loop()
-    report(width=width, body=body.seconds, cpu=body.cpu, ops=loops * 10)
+    report(width=width, **body.data(), ops=loops * 10)
