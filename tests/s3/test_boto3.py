@@ -38,6 +38,7 @@ fileobj = io.BytesIO(); src.to_csv(fileobj, index=False); fileobj.seek(0)
 s3.upload_fileobj(fileobj, "bkt", "up/fileobj.csv")
 s3.download_file("bkt", "up/staging.parquet", "downloaded.parquet")
 pd.read_parquet("downloaded.parquet").to_csv("from_download.csv", index=False)
+s3.upload_file("downloaded.parquet", "bkt", "up/reuploaded.parquet")
 target = io.BytesIO()
 s3.download_fileobj("bkt", "raw/str.csv", target)
 target.seek(0)
@@ -147,6 +148,7 @@ def test_downloaded_copies_read_as_the_s3_object(job):
     read = job.input("up/staging.parquet", B)
     assert ("s3:GetObject", "boto3 download_file", "OBJECT") in actions(read)
     assert job.dataset("inputs", job.path("downloaded.parquet")) is None
+    assert lineage(job.output("up/reuploaded.parquet", B)) == identity(B, "up/staging.parquet", COLS)
 
 
 def test_copies_are_dataset_lineage_with_identity_columns(job):

@@ -159,7 +159,8 @@ def end_transfer(holder: list, error: BaseException | None) -> None:
     transfer: Transfer = holder[0]
     try:
         if error is not None:
-            _transfer_failed(transfer, error)
+            if isinstance(error, Exception):
+                _transfer_failed(transfer, error)
             return
         kind, values, api = transfer.kind, transfer.values, transfer.api
         if kind in ("download_file", "download_fileobj"):
@@ -230,7 +231,7 @@ def _transfer_wrapper(kind: str):
         _guard.call(NAME, begin_transfer, holder, kind, args, kwargs)
         try:
             result = wrapped(*args, **kwargs)
-        except Exception as error:
+        except BaseException as error:  # claims are released even on KeyboardInterrupt
             _guard.call(NAME, end_transfer, holder, error)
             raise
         _guard.call(NAME, end_transfer, holder, None)

@@ -400,7 +400,8 @@ def end_read(holder: list, result, error: BaseException | None) -> None:
     api = f"pandas.{plan.reader}"
     try:
         if error is not None:
-            _report_failure(plan.sources, api, error, write=False)
+            if isinstance(error, Exception):
+                _report_failure(plan.sources, api, error, write=False)
             return
         frames = _frames_of(result)
         fields: dict[str, str] = {}
@@ -449,7 +450,7 @@ def end_chunk(holder: list, result, error: BaseException | None) -> None:
     api = f"pandas.{plan.reader}"
     try:
         if error is not None:
-            if not isinstance(error, StopIteration):
+            if isinstance(error, Exception) and not isinstance(error, StopIteration):
                 _report_failure(plan.sources, api, error, write=False)
             return
         frames = _frames_of(result)
@@ -531,7 +532,8 @@ def end_write(holder: list, result, error: BaseException | None) -> None:
     api = f"pandas.{type(plan.obj).__name__}.{plan.writer}"
     try:
         if error is not None:
-            _report_failure(plan.sources, api, error, write=True)
+            if isinstance(error, Exception):
+                _report_failure(plan.sources, api, error, write=True)
             return
         prov = frame_provenance(plan.obj)
         names, fields = output_names(plan.obj, plan.writer, plan.options, prov)
@@ -550,7 +552,7 @@ def end_write(holder: list, result, error: BaseException | None) -> None:
             if source.system == "file":
                 table.forget_path(source.dataset.name)
             data = {"fields": fields, "lineage": lineage, "operations": operations_data, "referenced": referenced}
-            if type(plan.target).__name__ == "ExcelWriter":
+            if any(cls.__name__ == "ExcelWriter" for cls in type(plan.target).__mro__):
                 data = _merge_sheets(source.dataset, data)
             if source.how == "handle" and source.system != "file":
                 table.expect(source.dataset, table.Carried(source.dataset, prov, fields, names=names))
@@ -617,7 +619,7 @@ def _reader_wrapper(reader: str):
             _guard.call(INTEGRATION, begin_read, holder, reader, args, kwargs)
             try:
                 result = wrapped(*args, **kwargs)
-            except Exception as error:
+            except BaseException as error:  # claims are released even on KeyboardInterrupt
                 _guard.call(INTEGRATION, end_read, holder, None, error)
                 raise
             _guard.call(INTEGRATION, end_read, holder, result, None)
@@ -640,7 +642,7 @@ def _chunk_wrapper(wrapped, instance, args, kwargs):
         _guard.call(INTEGRATION, begin_chunk, holder, instance)
         try:
             result = wrapped(*args, **kwargs)
-        except Exception as error:
+        except BaseException as error:  # claims are released even on KeyboardInterrupt
             _guard.call(INTEGRATION, end_chunk, holder, None, error)
             raise
         _guard.call(INTEGRATION, end_chunk, holder, result, None)
@@ -662,7 +664,7 @@ def _writer_wrapper(writer: str, method):
             _guard.call(INTEGRATION, begin_write, holder, writer, method, instance, args, kwargs)
             try:
                 result = wrapped(*args, **kwargs)
-            except Exception as error:
+            except BaseException as error:  # claims are released even on KeyboardInterrupt
                 _guard.call(INTEGRATION, end_write, holder, None, error)
                 raise
             _guard.call(INTEGRATION, end_write, holder, result, None)
