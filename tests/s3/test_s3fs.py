@@ -10,7 +10,7 @@ from tests.s3.support import action_names, actions, identity, lineage, run_job, 
 B = "s3://bkt"
 
 JOB = """
-import os, boto3, s3fs, pandas as pd
+import os, boto3, s3fs, pandas as pd, pyarrow.fs
 boto3.client("s3").create_bucket(Bucket="bkt")
 so = {"client_kwargs": {"endpoint_url": os.environ["AWS_ENDPOINT_URL"]}}
 src = pd.read_csv("orders.csv")
@@ -22,6 +22,8 @@ src.to_parquet("s3://bkt/pd/dataset/", partition_cols=["customer"], storage_opti
 pd.read_csv("s3://bkt/pd/orders.csv", storage_options=so).to_parquet("s3://bkt/out/a.parquet", storage_options=so)
 pd.read_parquet("s3://bkt/pd/arrow.parquet").to_json("s3://bkt/out/b.jsonl", orient="records", lines=True)
 pd.read_parquet("s3://bkt/pd/dataset", storage_options=so).to_csv("s3://bkt/out/c.csv", index=False)
+arrow_fs = pyarrow.fs.S3FileSystem(endpoint_override=os.environ["AWS_ENDPOINT_URL"])
+pd.read_parquet("bkt/pd/arrow.parquet", filesystem=arrow_fs).to_parquet("bkt/out/arrowfs.parquet", filesystem=arrow_fs)
 for i, chunk in enumerate(pd.read_csv("s3://bkt/pd/orders.csv", chunksize=2)):
     chunk.to_csv(f"s3://bkt/out/chunk{i}.csv", index=False)
 
@@ -81,8 +83,9 @@ def test_pandas_reads_from_s3(job):
     assert lineage(job.output("out/a.parquet", B)) == identity(B, "pd/orders.csv", COLS)
     assert lineage(job.output("out/b.jsonl", B)) == identity(B, "pd/arrow.parquet", COLS)
     assert lineage(job.output("out/c.csv", B)) == identity(B, "pd/dataset", COLS)
+    assert lineage(job.output("out/arrowfs.parquet", B)) == identity(B, "pd/arrow.parquet", COLS)
     assert action_names(job.input("pd/dataset", B)) == {"s3:GetObject", "s3:ListBucket"}
-    assert actions(job.input("pd/arrow.parquet", B)) == {("s3:GetObject", "pandas.read_parquet", "OBJECT"): 1}
+    assert actions(job.input("pd/arrow.parquet", B)) == {("s3:GetObject", "pandas.read_parquet", "OBJECT"): 2}
     read = job.input("pd/orders.csv", B)
     assert schema(read) == SCHEMA
     assert {api for _, api, _ in actions(read)} == {"pandas.read_csv", "s3fs get_object", "s3fs head_object"}

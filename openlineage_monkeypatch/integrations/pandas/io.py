@@ -369,9 +369,26 @@ class ReadPlan:
         self.op = None
 
 
+_FS_SCHEMES = {"s3": "s3", "s3a": "s3", "gcs": "gs", "gs": "gs", "abfs": "abfs", "az": "abfs", "hdfs": "hdfs"}
+
+
+def on_filesystem(target, filesystem):
+    """A path handed to a reader with `filesystem=` (pyarrow or fsspec): `bucket/key` is remote."""
+    if filesystem is None or not isinstance(target, (str, os.PathLike)):
+        return target
+    text = os.fspath(target)
+    if "://" in text:
+        return text
+    protocol = getattr(filesystem, "type_name", None) or getattr(filesystem, "protocol", None)
+    if isinstance(protocol, (tuple, list)):
+        protocol = protocol[0] if protocol else None
+    scheme = _FS_SCHEMES.get(protocol) if isinstance(protocol, str) else None
+    return f"{scheme}://{text.lstrip('/')}" if scheme else text
+
+
 def begin_read(holder: list, reader: str, args, kwargs) -> None:
     argument, fmt = READERS[reader]
-    target = args[0] if args else kwargs.get(argument)
+    target = on_filesystem(args[0] if args else kwargs.get(argument), kwargs.get("filesystem"))
     sources = sources_of(target, literal_ok=fmt not in ("json", "xml", "html"))
     if not sources:
         return
@@ -510,7 +527,7 @@ def _options(writer: str, method, args, kwargs) -> dict:
 def begin_write(holder: list, writer: str, method, obj, args, kwargs) -> None:
     options = _options(writer, method, args, kwargs)
     argument = WRITERS[writer][1]
-    target = options.get(argument)
+    target = on_filesystem(options.get(argument), options.get("filesystem"))
     if target is None:
         holder.append(WritePlan(writer, obj, options, None, [], "return"))
         return
