@@ -22,6 +22,7 @@ buf = io.BytesIO(); src.to_parquet(buf, index=False)
 s3.put_object(Bucket="bkt", Key="raw/buf.parquet", Body=buf.getvalue())
 text = io.StringIO(); src.to_json(text, orient="records", lines=True)
 s3.put_object(Bucket="bkt", Key="raw/text.jsonl", Body=text.getvalue().encode())
+s3.put_object(Bucket="bkt", Key="raw/returned.json", Body=src.to_json(orient="records"))
 s3.put_object(Bucket="bkt", Key="raw/unknown.bin", Body=b"opaque bytes")
 
 # get_object: the body, and bytes read from it, carry the object
@@ -101,6 +102,7 @@ def orders(job):
 
 
 @pytest.mark.parametrize("key", ["raw/str.csv", "raw/bytes.parquet", "raw/buf.parquet", "raw/text.jsonl",
+                                 "raw/returned.json",
                                  "up/fileobj.csv", "res/obj.csv", "mpu/out.parquet"])
 def test_bytes_written_by_pandas_carry_the_frame(job, key):
     out = job.output(key, B)
