@@ -59,6 +59,7 @@ for name in ways:
 """
 
 WAYS = ["pandas", "boto3", "files", "s3fs"]
+ORDERS = "id,customer,amount,status\n1,ann,10.0,paid\n2,bob,20.0,open\n3,cid,30.0,paid\n"
 RAW = ("s3://bkt", "raw/orders.csv")
 EXPECTED = {
     "id": {(*RAW, "id", "DIRECT", "IDENTITY")},
@@ -74,8 +75,7 @@ def jobs(s3_server, tmp_path_factory):
     for way in WAYS:
         s3_server.reset()
         workdir = tmp_path_factory.mktemp(way)
-        (workdir / "orders.csv").write_text(
-            "id,customer,amount,status\n1,ann,10.0,paid\n2,bob,20.0,open\n3,cid,30.0,paid\n")
+        (workdir / "orders.csv").write_text(ORDERS)
         results[way] = run_job(JOB, workdir, s3_server, args=[way], label=f"three-ways-{way}")
         assert results[way].proc.returncode == 0, results[way].proc.stderr
     return results
@@ -114,7 +114,7 @@ def test_events_valid(jobs, spec_checker):
 def test_instrumented_output_bytes_equal_plain(jobs, s3_server, tmp_path_factory):
     s3_server.reset()
     workdir = tmp_path_factory.mktemp("plain")
-    (workdir / "orders.csv").write_text("id,customer,amount,status\n1,ann,10.0,paid\n2,bob,20.0,open\n3,cid,30.0,paid\n")
+    (workdir / "orders.csv").write_text(ORDERS)
     plain = run_job(JOB, workdir, s3_server, args=["boto3"], plain=True, label="three-ways-plain")
     assert plain.proc.returncode == 0, plain.proc.stderr
     assert plain.events == []
@@ -129,8 +129,7 @@ def test_fault_switch_never_changes_the_job(jobs, s3_server, tmp_path_factory, f
     for mode in ("plain", fault):
         s3_server.reset()
         workdir = tmp_path_factory.mktemp(f"fault-{mode}")
-        (workdir / "orders.csv").write_text(
-            "id,customer,amount,status\n1,ann,10.0,paid\n2,bob,20.0,open\n3,cid,30.0,paid\n")
+        (workdir / "orders.csv").write_text(ORDERS)
         env = {"IO_ONLY": "1"} if mode == "plain" else {"IO_ONLY": "1", "OPENLINEAGE_MONKEYPATCH_TEST_FAULT": fault}
         job = run_job(JOB, workdir, s3_server, args=[",".join(WAYS)], env=env, plain=mode == "plain",
                       label=f"three-ways-fault-{mode}")

@@ -72,12 +72,15 @@ def test_userinfo_is_stripped_but_ports_and_at_signs_in_keys_stay():
     assert "wJalr" not in scrub_text("failed: s3://AKIAIOSFODNN7EXAMPLE:wJalr/XUtn@bkt/k")
 
 
+ARN = "arn:aws:s3:us-east-1:123456789012:accesspoint/ap"
+
+
 @pytest.mark.parametrize("bucket, key, expected", [
     ("bkt", "a/b.csv", ("s3://bkt", "a/b.csv")),
     ("bkt", "", ("s3://bkt", "/")),
     ("AKIAIOSFODNN7EXAMPLE:wJalr", "XUtn@bkt/a.csv", ("s3://bkt", "a.csv")),
     ("bkt", "k?X-Amz-Credential=AKIAIOSFODNN7EXAMPLE", ("s3://bkt", "k?X-Amz-Credential=***")),
-    ("arn:aws:s3:us-east-1:123456789012:accesspoint/ap", "k", ("s3://arn:aws:s3:us-east-1:123456789012:accesspoint/ap", "k")),
+    (ARN, "k", (f"s3://{ARN}", "k")),
 ])
 def test_object_datasets(bucket, key, expected):
     assert tuple(operations.object_dataset(bucket, key)) == expected

@@ -330,7 +330,8 @@ def _on_deletes(request: Request, response) -> None:
     deleted = response.get("Deleted")
     if deleted is None:  # Quiet mode lists only errors
         failed_keys = {e.get("Key") for e in response.get("Errors") or ()}
-        deleted = [o for o in (request.params.get("Delete") or {}).get("Objects") or () if o.get("Key") not in failed_keys]
+        asked = (request.params.get("Delete") or {}).get("Objects") or ()
+        deleted = [o for o in asked if o.get("Key") not in failed_keys]
     for item in deleted or ():
         key = item.get("Key")
         if key:
@@ -340,7 +341,8 @@ def _on_deletes(request: Request, response) -> None:
     for item in response.get("Errors") or ():
         key = item.get("Key")
         if key:
-            run.failed(object_dataset(bucket, key), request.action, _CODE.sub("", str(item.get("Code") or "error"))[:64])
+            code = _CODE.sub("", str(item.get("Code") or "error"))[:64]
+            run.failed(object_dataset(bucket, key), request.action, code)
 
 
 def _on_mpu_create(request: Request, response) -> None:

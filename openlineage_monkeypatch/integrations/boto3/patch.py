@@ -14,19 +14,12 @@ from . import operations
 NAME = "boto3"
 LABEL = "boto3"
 
-_is_s3_class: dict[type, bool] = {}
-
-
 def _is_s3(client) -> bool:
-    cls = type(client)
-    known = _is_s3_class.get(cls)
-    if known is None:
-        try:
-            known = client.meta.service_model.service_name == "s3"
-        except Exception:  # noqa: BLE001
-            known = False
-        _is_s3_class[cls] = known
-    return known
+    # not cached per class: botocore makes a new client class for every client it creates
+    try:
+        return client.meta.service_model.service_name == "s3"
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def _begin_request(args, kwargs):

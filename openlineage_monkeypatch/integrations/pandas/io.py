@@ -221,9 +221,38 @@ def _index_levels(index) -> list[tuple[object, str]]:
     """(name, dtype name) of each level of an index."""
     names = list(index.names)
     if len(names) == 1:
-        return [(names[0], str(index.dtype))]
+        return [(names[0], dtype_name(index.dtype))]
     levels = getattr(index, "levels", None)
-    return [(name, str(levels[i].dtype) if levels is not None else "object") for i, name in enumerate(names)]
+    return [(name, dtype_name(levels[i].dtype) if levels is not None else "object") for i, name in enumerate(names)]
+
+
+def column_dtypes(frame) -> list[tuple[object, str]]:
+    """(label, dtype name) of each column. `frame.dtypes` builds a Series (tens of µs even for two
+    columns); the block manager's array of dtypes is what it is built from."""
+    labels = frame.columns.tolist()
+    try:
+        dtypes = frame._mgr.get_dtypes()
+        if len(dtypes) != len(labels):
+            raise ValueError
+    except Exception:  # noqa: BLE001 - private API: fall back to the public one
+        dtypes = frame.dtypes.tolist()
+    return [(label, dtype_name(dtype)) for label, dtype in zip(labels, dtypes)]
+
+
+_dtype_names: dict = {}
+
+
+def dtype_name(dtype) -> str:
+    """str(dtype), cached: numpy builds the name anew each time (several µs)."""
+    try:
+        name = _dtype_names.get(dtype)
+    except TypeError:
+        return str(dtype)
+    if name is None:
+        name = str(dtype)
+        if len(_dtype_names) < 1024:
+            _dtype_names[dtype] = name
+    return name
 
 
 def read_fields(obj) -> list[tuple[str, str]]:
@@ -234,7 +263,7 @@ def read_fields(obj) -> list[tuple[str, str]]:
     if isinstance(obj, pd.Series):
         fields.append((_series_name(obj), str(obj.dtype)))
     else:
-        fields.extend((str(label), str(dtype)) for label, dtype in obj.dtypes.items())
+        fields.extend((str(label), dtype) for label, dtype in column_dtypes(obj))
     return fields
 
 
@@ -247,7 +276,7 @@ def fresh_provenance(datasets: list[naming.DatasetId], obj, op: model.Op):
     import pandas as pd
 
     is_series = isinstance(obj, pd.Series)
-    labels = [0] if is_series else list(obj.columns)
+    labels = [0] if is_series else obj.columns.tolist()
     names = [_series_name(obj)] if is_series else [str(label) for label in labels]
     level_names = list(obj.index.names)
     named_levels = [(i, str(name)) for i, name in enumerate(level_names) if name is not None]
@@ -260,7 +289,8 @@ def fresh_provenance(datasets: list[naming.DatasetId], obj, op: model.Op):
     if len(frames) == 1:
         columns, levels = frames[0]
     else:
-        columns = {label: model.combine([f[0][label] for f in frames], subtype=model.IDENTITY) for label in frames[0][0]}
+        columns = {label: model.combine([f[0][label] for f in frames], subtype=model.IDENTITY)
+                   for label in frames[0][0]}
         levels = {i: model.combine([f[1][i] for f in frames], subtype=model.IDENTITY) for i in frames[0][1]}
     index = tuple(levels.get(i, model.EMPTY) for i in range(len(level_names)))
     if is_series:
@@ -316,7 +346,7 @@ def output_names(obj, writer: str, options: dict, prov=None) -> tuple[list[tuple
         names.append((label, name))
         fields.append((name, str(obj.dtype)))
         return names, fields
-    dtypes = obj.dtypes
+    dtypes = dict(column_dtypes(obj))
     columns = options.get("columns") if writer in ("to_csv", "to_excel") else None
     if writer == "to_xml":
         chosen = [c for key in ("attr_cols", "elem_cols") for c in (options.get(key) or ())]
@@ -327,9 +357,8 @@ def output_names(obj, writer: str, options: dict, prov=None) -> tuple[list[tuple
     for position, label in enumerate(labels):
         name = str(aliases[position]) if aliases is not None and position < len(aliases) else str(label)
         try:
-            dtype = dtypes[label]
-            dtype = str(dtype.iloc[0]) if hasattr(dtype, "iloc") else str(dtype)
-        except (KeyError, IndexError, TypeError):
+            dtype = dtypes.get(label)
+        except TypeError:  # an unhashable label
             dtype = None
         names.append((label, name))
         fields.append((name, dtype))
@@ -611,8 +640,8 @@ def _merge_sheets(dataset: naming.DatasetId, data: dict) -> dict:
         merged["lineage"] = lineage
         merged["referenced"] = set(data.get("referenced") or ()) | seam.referenced_fields(old_lineage)
         if old_operations and data.get("operations"):
-            merged["operations"] = {**data["operations"],
-                                    "fields": {**old_operations.get("fields", {}), **data["operations"].get("fields", {})}}
+            fields_ops = {**old_operations.get("fields", {}), **data["operations"].get("fields", {})}
+            merged["operations"] = {**data["operations"], "fields": fields_ops}
     elif old_lineage and data.get("lineage") is None:
         merged["lineage"], merged["operations"] = old_lineage, old_operations
         merged["referenced"] = seam.referenced_fields(old_lineage)
