@@ -105,7 +105,7 @@ def array_ufunc(call):
     if isinstance(result, core.DataFrame):
         others = [col_of(f) for f in found if not isinstance(f, Frame)]
         columns = {}
-        for label in result.columns:
+        for label in core.labels(result.columns):
             parts = [f.col(label) for f in frames] + others
             columns[label] = union(parts, op, subtype) if any(p.edges for p in parts) else EMPTY
         return emit_frame(call, result, columns, frames[0] if frames else None, merge_rows(*found))

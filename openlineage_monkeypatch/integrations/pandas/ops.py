@@ -145,7 +145,8 @@ DATAFRAME_HANDLERS = {
     "__getitem__": (df_getitem, None),
     "__setitem__": (df_setitem, None),
     "__delitem__": (df_delitem, None),
-    "__getattr__": (df_getattr, None),
+    # attribute access (df.col, row.col) goes through __getitem__: no need to patch __getattr__
+    "__getattr__": (None, None),
     "_set_axis": (df_set_axis_private, None),
     "__init__": (functions.frame_init, None),
     "pop": (df_pop, None),
@@ -258,7 +259,7 @@ def _series_setitem(call):
 
 SERIES_HANDLERS["__getitem__"] = (_series_getitem, None)
 SERIES_HANDLERS["__setitem__"] = (_series_setitem, None)
-SERIES_HANDLERS["__getattr__"] = (lambda call: None, None)
+SERIES_HANDLERS["__getattr__"] = (None, None)
 SERIES_HANDLERS["get"] = (_series_getitem, None)
 
 
