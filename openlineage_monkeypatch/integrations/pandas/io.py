@@ -78,7 +78,7 @@ def output_names(frame, index: bool) -> list[tuple[object, str]]:
         for level, name in enumerate(levels):
             if name is not None:
                 names.append((("__index__", level), str(name)))
-    for label in core.labels(frame.columns):
+    for label in frame.columns:
         names.append((label, str(label)))
     return names
 
