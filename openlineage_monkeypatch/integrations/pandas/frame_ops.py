@@ -42,11 +42,13 @@ def value_col(found, rows: frozenset = NO_EDGES) -> Col:
     return col
 
 
-def conditional(found) -> frozenset:
+def conditional(found, rows: frozenset = NO_EDGES) -> frozenset:
+    """The edges a condition adds to the values it chose: its sources as CONDITIONAL, and the row edges
+    of the condition that the target's rows lack."""
     col = col_of(found)
     edges = set(model.compose_indirect(col.edges, CONDITIONAL)) if col is not None and col.edges else set()
     if found is not None and getattr(found, "rows", None):
-        edges.update(found.rows)
+        edges.update(found.rows - rows)
     return frozenset(edges)
 
 
@@ -199,7 +201,7 @@ def df_setitem(call):
                                               model.compose_indirect(cond.edges, CONDITIONAL))
         return emit_frame(call, df, columns, src)
     if key_found is not None or is_bool_mask(key) or isinstance(key, slice):  # rows assignment
-        cond = conditional(key_found)
+        cond = conditional(key_found, src.rows)
         extra = value_col(found)
         for label in core.labels(df.columns):
             old = columns.get(label, EMPTY)
@@ -735,7 +737,7 @@ def where(call):
             if isinstance(cond_found, Frame):
                 cond_edges = model.compose_indirect(cond_found.col(label).edges, CONDITIONAL)
             else:
-                cond_edges = conditional(cond_found)
+                cond_edges = conditional(cond_found, src.rows)
             col = union(parts, op, I) if any(p.edges for p in parts) else EMPTY
             columns[label] = model.with_edges(col, cond_edges)
         return emit_frame(call, target, columns, src)
@@ -743,7 +745,7 @@ def where(call):
     if other_found is not None:
         parts.append(col_of(other_found))
     col = union(parts, op, I)
-    col = model.with_edges(col, conditional(cond_found))
+    col = model.with_edges(col, conditional(cond_found, src.rows))
     return emit_values(call, target, col, src)
 
 

@@ -251,7 +251,7 @@ def _series_setitem(call):
         src = model.Values(model.EMPTY)
     from .common import union
 
-    col = model.with_edges(union((src.col, value_col(found))), conditional(key_found))
+    col = model.with_edges(union((src.col, value_col(found))), conditional(key_found, src.rows))
     values = model.Values(col, src.index, src.rows, src.row_history)
     core.PROV.set(series, values)
     return values
