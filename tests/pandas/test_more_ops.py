@@ -136,3 +136,16 @@ def test_crosstab_and_cut(pd, sales):
     assert cols(binned) == {"sales.amount:T"}
     q = pd.qcut(sales.units, 2)
     assert cols(q) == {"sales.units:T"}
+
+
+def test_items_values_update(pd, sales):
+    seen = {name: cols(series) for name, series in sales[["amount", "units"]].items()}
+    assert seen == {"amount": {"sales.amount:I"}, "units": {"sales.units:I"}}
+    out = sales[["amount", "units"]].copy()
+    out.update(sales[["units"]].rename(columns={"units": "amount"}))
+    assert cols(out)["amount"] == {"sales.amount:I", "sales.units:I"}
+    s = sales.amount.copy()
+    s.update(sales.units)
+    assert cols(s) == {"sales.amount:I", "sales.units:I"}
+    rebuilt = pd.DataFrame({"x": sales.amount.values, "y": sales.units.to_numpy()})
+    assert cols(rebuilt) == {"x": {"sales.amount:I"}, "y": {"sales.units:I"}}
