@@ -87,7 +87,7 @@ def labels(index) -> tuple:
     data = getattr(index, "_data", None)
     owner = data if data is not None and not isinstance(data, (list, tuple)) else index
     found = _LABELS.get(owner)
-    if found is not None and len(found) == len(index):
+    if found is not None:
         return found
     try:
         found = tuple(index.tolist()) if hasattr(index, "tolist") else tuple(index)
@@ -225,15 +225,15 @@ def is_label(key) -> bool:
     return True
 
 
+_BOOL_DTYPES = frozenset({"bool", "boolean", "bool[pyarrow]"})
+
+
 def is_bool_mask(key) -> bool:
     dtype = getattr(key, "dtype", None)
     if dtype is not None:
         if getattr(key, "ndim", 1) != 1:
             return False
-        try:
-            return pd.api.types.is_bool_dtype(dtype)
-        except Exception:  # noqa: BLE001
-            return False
+        return getattr(dtype, "kind", None) == "b" or str(dtype) in _BOOL_DTYPES
     if isinstance(key, list) and key:
         return all(isinstance(k, bool) for k in key[:64]) and isinstance(key[-1], bool)
     return False
@@ -590,11 +590,11 @@ def make_wrapper(spec: Spec):
         call = Call(name, instance, args, kwargs)
         if prepare is not None:
             prepared = guard(INTEGRATION, prepare, call)
-            if prepared is not None:
+            if type(prepared) is tuple and len(prepared) == 2:
                 args, kwargs = prepared
         elif callables is not None and (args or kwargs) and _has_function(args, kwargs, nested):
             prepared = guard(INTEGRATION, wrap_callables, call, nested, prov(instance))
-            if prepared is not None:
+            if type(prepared) is tuple and len(prepared) == 2:
                 args, kwargs = prepared
         local.depth = 1
         try:
