@@ -76,6 +76,29 @@ def clear_scalars() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Labels of an axis. Iterating a pandas 3 string Index costs microseconds per element; an Index is
+# immutable and results share their axis' array, so the labels are cached per array (weakly).
+
+_LABELS = table.WeakTable()
+
+
+def labels(index) -> tuple:
+    """The labels of an Index as a tuple (cached per underlying array)."""
+    data = getattr(index, "_data", None)
+    owner = data if data is not None and not isinstance(data, (list, tuple)) else index
+    found = _LABELS.get(owner)
+    if found is not None:
+        return found
+    try:
+        found = tuple(index.tolist()) if hasattr(index, "tolist") else tuple(index)
+    except Exception:  # noqa: BLE001
+        found = tuple(index)
+    if len(found) > 0:
+        _LABELS.set(owner, found)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
 # Provenance look-ups
 
 
@@ -117,7 +140,7 @@ def flatten(frame: Frame, subtype: str | None = None, op=None) -> Col:
 def blank_frame(obj) -> Frame:
     """A frame with no known sources (for untracked frames that meet tracked values)."""
     try:
-        columns = {label: EMPTY for label in obj.columns}
+        columns = {label: EMPTY for label in labels(obj.columns)}
     except Exception:  # noqa: BLE001
         columns = {}
     return Frame(columns)
@@ -202,15 +225,15 @@ def is_label(key) -> bool:
     return True
 
 
+_BOOL_DTYPES = frozenset({"bool", "boolean", "bool[pyarrow]"})
+
+
 def is_bool_mask(key) -> bool:
     dtype = getattr(key, "dtype", None)
     if dtype is not None:
         if getattr(key, "ndim", 1) != 1:
             return False
-        try:
-            return pd.api.types.is_bool_dtype(dtype)
-        except Exception:  # noqa: BLE001
-            return False
+        return getattr(dtype, "kind", None) == "b" or str(dtype) in _BOOL_DTYPES
     if isinstance(key, list) and key:
         return all(isinstance(k, bool) for k in key[:64]) and isinstance(key[-1], bool)
     return False
@@ -411,9 +434,10 @@ HARMLESS = {"Series.__contains__", "Series.keys", "Series.__len__", "Series.__re
 def sub_frame(source: Frame, labels) -> Frame:
     columns = source.columns
     try:
-        if len(labels) == len(columns) and all(label in columns for label in labels):
+        names = globals()["labels"](labels)
+        if len(names) == len(columns) and all(label in columns for label in names):
             return source
-        return Frame({label: columns.get(label, EMPTY) for label in labels}, source.index, source.rows,
+        return Frame({label: columns.get(label, EMPTY) for label in names}, source.index, source.rows,
                      source.row_history)
     except Exception:  # noqa: BLE001
         return source
@@ -566,11 +590,11 @@ def make_wrapper(spec: Spec):
         call = Call(name, instance, args, kwargs)
         if prepare is not None:
             prepared = guard(INTEGRATION, prepare, call)
-            if prepared is not None:
+            if type(prepared) is tuple and len(prepared) == 2:
                 args, kwargs = prepared
         elif callables is not None and (args or kwargs) and _has_function(args, kwargs, nested):
             prepared = guard(INTEGRATION, wrap_callables, call, nested, prov(instance))
-            if prepared is not None:
+            if type(prepared) is tuple and len(prepared) == 2:
                 args, kwargs = prepared
         local.depth = 1
         try:
