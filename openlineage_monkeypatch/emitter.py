@@ -72,6 +72,7 @@ class Emitter:
         self.flush_deadline: float | None = None
         self.no_threads = False
         self.spool_lock = threading.RLock()
+        self.problem: str | None = None  # the last delivery problem, for the one warning we print
 
     # -- job thread ---------------------------------------------------------------------------
 
@@ -137,9 +138,9 @@ class Emitter:
                 # reported from here, not from our daemon threads, which may die mid-line at exit
                 _log.log_once(
                     "undelivered",
-                    "%d lineage event(s) could not be delivered (backend down, slow or failing); spooled to %s; "
+                    "%d lineage event(s) could not be delivered (%s); spooled to %s; "
                     "resend them with `openlineage-monkeypatch replay`",
-                    newly_spooled, self._spool_file(),
+                    newly_spooled, self.problem or "the backend did not answer in time", self._spool_file(),
                 )
         finally:
             self.flush_deadline = outer
@@ -307,6 +308,7 @@ class Emitter:
             return
         self.failures += 1
         self.down_until = time.monotonic() + self.settings.retry_after
+        self.problem = _describe(send.error)
         self.flush_deadline is None and _log.log_once(
             "undelivered",
             "the OpenLineage backend did not take an event (%s); events are spooled to %s "
@@ -324,8 +326,10 @@ class Emitter:
             self.client = _at_any_time(make_client, self.settings, self.run_id, self.job_name)
             self.events_path = getattr(self.client, "_olmp_events_path", None)
         except Exception as exc:  # noqa: BLE001
-            self.client_error = _describe(exc)
-            _log.log_once("client", "could not set up the OpenLineage client: %s; events are spooled", _describe(exc))
+            self.client_error = self.problem = f"could not set up the OpenLineage client: {_describe(exc)}"
+            self.flush_deadline is None and _log.log_once(
+                "undelivered", "%s; events are spooled to %s; resend them with `openlineage-monkeypatch replay` "
+                "once the configuration is fixed", self.client_error, self._spool_file())
         return self.client
 
     # -- spool ------------------------------------------------------------------------------
@@ -382,10 +386,18 @@ def _append_locked(path: str, data: bytes, other_path) -> None:
                     path = other_path()
                     continue
                 raise
+            start = os.lseek(fd, 0, os.SEEK_END)
             view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            try:
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+            except OSError:
+                try:  # a full disk must not leave half a line for replay to trip on
+                    os.ftruncate(fd, start)
+                except OSError:
+                    pass
+                raise
             return
         finally:
             os.close(fd)
