@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
+import _thread  # not threading: it imports functools and collections, ~2 ms in a bare interpreter
 
 from . import config
 
-_lock = threading.RLock()
+_lock = _thread.RLock()
 _hooks: dict[str, list] = {}
 _finder = None
 
@@ -146,7 +146,7 @@ def discover_entry_points(group: str) -> list[tuple[str, str]]:
 def reset_after_fork() -> None:
     """In a forked child: fresh locks (another thread may have held them at the fork)."""
     global _lock
-    _lock = threading.RLock()
+    _lock = _thread.RLock()
     if _finder is not None:
         _finder._busy = set()
 

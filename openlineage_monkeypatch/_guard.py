@@ -15,17 +15,17 @@ the job is unaffected. Set-up code (instrument(), hooks) runs through `setup()`,
 
 from __future__ import annotations
 
-import threading
+import _thread  # start-up path: not threading (see _bootstrap)
 import time
 
 from . import _log
 
 CORE = frozenset({"run", "process", "emitter", "bootstrap", "registry"})
 
-_lock = threading.RLock()
+_lock = _thread.RLock()
 errors: dict[str, int] = {}
 _fault: tuple | None = None
-_local = threading.local()
+_local = _thread._local()
 
 
 class InjectedFault(RuntimeError):
@@ -119,6 +119,6 @@ def snapshot() -> dict[str, int]:
 
 def reset_after_fork() -> None:
     global _lock, _fault
-    _lock = threading.RLock()
+    _lock = _thread.RLock()
     _fault = None
     errors.clear()

@@ -7,10 +7,10 @@ line passes the secret scrubber first.
 
 from __future__ import annotations
 
-import threading
+import _thread  # start-up path: not threading (see _bootstrap)
 
 PREFIX = "openlineage-monkeypatch"
-_lock = threading.RLock()
+_lock = _thread.RLock()
 _seen: set[str] = set()
 _logger = None
 
@@ -96,4 +96,4 @@ def debug(msg: str, *args) -> None:
 
 def reset_after_fork() -> None:
     global _lock
-    _lock = threading.RLock()
+    _lock = _thread.RLock()

@@ -25,10 +25,11 @@ at its exit, so the hierarchy is complete and empty parents never reach the back
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
-import threading
+
+# functools and threading are imported where used: this module is on the start-up path, and in a bare
+# interpreter those two (with collections) cost ~2 ms that a process touching no data should not pay.
 
 from . import _guard, config
 
@@ -137,12 +138,12 @@ def _patch_quitter() -> None:
     if getattr(original, "__olmp_wrapped__", None) is not None:
         return
 
-    @functools.wraps(original)
     def __call__(self, code=None):  # noqa: N807
         global _exit_code
         _exit_code = code
         return original(self, code)
 
+    _wraps(__call__, original)
     __call__.__olmp_wrapped__ = original
     cls.__call__ = __call__
     _saved.append((cls, "__call__", original, __call__))
@@ -221,6 +222,8 @@ def on_run_started(current) -> None:
 
 def _install_signals() -> None:
     global _signals_installed
+    import threading
+
     if _signals_installed or threading.current_thread() is not threading.main_thread():
         return
     import signal
@@ -234,6 +237,8 @@ def _install_signals() -> None:
 
 def _restore_signals() -> None:
     global _signals_installed
+    import threading
+
     if not _signals_installed or threading.current_thread() is not threading.main_thread():
         return
     import signal
@@ -347,6 +352,8 @@ def _before_fork() -> None:
     if not _installed:
         return
     try:
+        import threading
+
         _our_threads = frozenset(t.ident for t in threading.enumerate()
                                  if t.name.startswith("openlineage-monkeypatch") and t.ident is not None)
     except Exception:  # noqa: BLE001
@@ -414,6 +421,20 @@ def _after_fork_child() -> None:
         pass
 
 
+def _wraps(wrapper, original) -> None:
+    """functools.update_wrapper without importing functools (start-up path, see the imports)."""
+    for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+        try:
+            setattr(wrapper, attr, getattr(original, attr))
+        except (AttributeError, TypeError):
+            pass
+    try:
+        wrapper.__dict__.update(getattr(original, "__dict__", {}))
+    except (AttributeError, TypeError):
+        pass
+    wrapper.__wrapped__ = original
+
+
 def _wrap(owner, attribute: str, before=None, after=None) -> None:
     """A plain function wrapper (wrapt costs ~40 ms to import, too much for every process that
     imports subprocess); the original is called once with the original arguments."""
@@ -421,7 +442,6 @@ def _wrap(owner, attribute: str, before=None, after=None) -> None:
     if original is None or getattr(original, "__olmp_wrapped__", None) is not None:
         return
 
-    @functools.wraps(original)
     def wrapper(*args, **kwargs):
         if before is not None:
             _guard.call("process", before, *args, **kwargs)
@@ -430,6 +450,7 @@ def _wrap(owner, attribute: str, before=None, after=None) -> None:
             _guard.call("process", after, result)
         return result
 
+    _wraps(wrapper, original)
     wrapper.__olmp_wrapped__ = original
     setattr(owner, attribute, wrapper)
     _saved.append((owner, attribute, original, wrapper))

@@ -7,8 +7,8 @@ library, after a supported-version check: an unsupported version is skipped with
 
 from __future__ import annotations
 
-import importlib
-import threading
+import _thread  # start-up path: neither threading nor importlib (see _bootstrap)
+import sys
 
 from . import _guard, _log
 from ._bootstrap import discover_entry_points, when_imported
@@ -16,7 +16,7 @@ from .integrations import Integration
 
 GROUP = "openlineage_monkeypatch.integrations"
 
-_lock = threading.RLock()
+_lock = _thread.RLock()
 _integrations: dict[str, Integration] | None = None
 _active: set[str] = set()
 _process_hooks = False
@@ -32,7 +32,8 @@ BUILTIN = {
 def _load(target: str) -> Integration | None:
     module_name, _, attr = target.partition(":")
     try:
-        obj = importlib.import_module(module_name)
+        __import__(module_name)
+        obj = sys.modules[module_name]
         for part in attr.split(".") if attr else ():
             obj = getattr(obj, part)
         if isinstance(obj, type):
@@ -121,7 +122,7 @@ def deactivate(names: set[str] | None = None) -> None:
 
 def reset_after_fork() -> None:
     global _lock
-    _lock = threading.RLock()
+    _lock = _thread.RLock()
 
 
 def active() -> set[str]:
