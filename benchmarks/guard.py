@@ -28,7 +28,9 @@ import _harness as h  # noqa: E402
 BUDGET = h.BENCH_DIR / "budget.json"
 ITERATIONS = 25
 # relative headroom over the recorded value, plus an absolute slack for tiny numbers
-TOLERANCE = {"entries_per_op": (0.10, 0.2), "our_calls_per_op": (0.25, 5.0), "extra_calls_per_op": (0.25, 10.0),
+# (catches a handler that starts doing per-column or per-row Python work, a leak, a table that no
+# longer empties; lets ordinary growth of the engine through until the budget is re-recorded)
+TOLERANCE = {"entries_per_op": (0.25, 0.5), "our_calls_per_op": (0.25, 5.0), "extra_calls_per_op": (0.25, 10.0),
              "retained_kib": (0.50, 64.0), "provenance_entries": (0.0, 16)}
 
 

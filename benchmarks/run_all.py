@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import sys
 import time
 import traceback
@@ -41,6 +42,13 @@ def _module_runner(name: str):
         return _run_guard
     module = __import__(f"bench_{name}")
     return module.run
+
+
+def _load() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (OSError, AttributeError):
+        return None
 
 
 def fmt_num(value, unit: str = "") -> str:
@@ -87,6 +95,9 @@ def markdown(rows: list[dict], meta: dict) -> str:
         f"- Python {m['python']} ({m['implementation']}); openlineage-monkeypatch {m['openlineage_monkeypatch']}"
         f" (commit {m['commit']})",
         f"- Libraries: {versions}",
+        f"- Load average (1, 5, 15 min) at start {meta['load_average']['start']}, at end {meta['load_average']['end']}"
+        f" on {m['cores']} cores: above the core count, other processes competed for the CPU and wall-clock"
+        " figures are inflated on both sides; CPU-time rows are the steadier ones.",
         "",
         "Plain = package installed, OPENLINEAGE_MONKEYPATCH_ENABLED unset; instrumented = set, OpenLineage file "
         "transport. Fresh interpreters, alternating (ABBA); ratio = instrumented / plain per pair, shown as "
@@ -126,6 +137,7 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     started = time.time()
+    load_start = _load()
     rows: list[dict] = []
     errors: dict[str, str] = {}
     for name in names:
@@ -144,7 +156,7 @@ def main() -> int:
               (f" --only {args.only}" if args.only else "") + (f" --reps {args.reps}" if args.reps else "")
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "command": command, "quick": args.quick, "seconds": time.time() - started,
-            "machine": h.machine(), "errors": errors}
+            "machine": h.machine(), "errors": errors, "load_average": {"start": load_start, "end": _load()}}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2, default=str) + "\n")
     (args.out / "results.md").write_text(markdown(rows, meta))
