@@ -423,7 +423,7 @@ class Store:
             CREATE TABLE ds_use AS
             SELECT job_ns, job_name, role, ns, name, count(*) AS runs, min(first_seen) AS first_seen,
                    max(last_seen) AS last_seen, arg_min(run_id, first_seen) AS first_run,
-                   arg_max(run_id, last_seen) AS last_run
+                   arg_max(run_id, last_seen) AS last_run, arg_max(run_id, last_seen, 5) AS recent_runs
             FROM run_ds GROUP BY ALL
         """)
         ex("""
