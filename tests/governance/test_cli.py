@@ -104,3 +104,27 @@ def test_parse_time():
     assert abs((datetime.now(timezone.utc) - week) - timedelta(days=7)) < timedelta(seconds=5)
     with pytest.raises(Exception):
         parse_time("last tuesday")
+
+
+def test_events_read_where_they_live_through_a_sql_relation(tmp_path, capsys):
+    """Marquez keeps each event in lineage_events.event (jsonb): the survey reads such a table through
+    DuckDB (here a DuckDB file standing in for the PostgreSQL database DuckDB would ATTACH)."""
+    import duckdb
+
+    db = tmp_path / "marquez.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE lineage_events (event_time TIMESTAMPTZ, event JSON)")
+    for event in three_jobs().events:
+        con.execute("INSERT INTO lineage_events VALUES (?, ?)", [event["eventTime"], json.dumps(event)])
+    con.close()
+    out = tmp_path / "s.json"
+    assert main(["survey", "--sql-setup", f"ATTACH '{db}' AS marquez (READ_ONLY)",
+                 "--sql", "SELECT event::VARCHAR AS line FROM marquez.lineage_events "
+                          "WHERE event_time >= TIMESTAMPTZ '2026-03-01 12:00:00+00'",
+                 "--format", "json", "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["overview"]["runs"] == 4 and data["input"]["events"] == 11
+    deps = {d["label"] for d in data["dependencies"]}
+    assert "snowflake://acme-xy123/DB.PUBLIC.CUSTOMERS.EMAIL_NORM" in deps
+    assert main(["survey", "--sql", "SELECT nonsense"]) == 2
+    assert "openlineage-monkeypatch survey:" in capsys.readouterr().err
