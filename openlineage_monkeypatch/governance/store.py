@@ -2,9 +2,11 @@
 
 Two passes over the events, never a Python list of them:
 
-1. Every line is validated and parsed once (`from_json`); what is kept per event is narrow: identity,
-   time, the run facets the survey needs (small), and per dataset its namespace, name and a hash of
-   its facets. Events are then checked, de-duplicated (runId + eventType + eventTime) and windowed.
+1. Every line is parsed by DuckDB's JSON reader straight into the structure below (a lighter scan
+   first counts lines, malformed lines and unknown facet keys); what is kept per event is narrow:
+   identity, time, the run facets the survey needs (small), and per dataset its namespace, name and
+   a hash of its facets. Events are then checked, de-duplicated (runId + eventType + eventTime) and
+   windowed.
 2. A run mentions a dataset in several events (a RUNNING per output, then COMPLETE with everything);
    the last mention is the most complete (access counts and schemas are cumulative, the lineage is
    the final one). Runs of the same job almost always produce identical facets, so the distinct
@@ -13,9 +15,10 @@ Two passes over the events, never a Python list of them:
    are weighted by the number of runs behind each variant.
 
 DuckDB runs with a memory limit and a private temporary folder, so it spills to disk instead of
-growing without bound. The SQL needs nothing but a relation with one VARCHAR column `line` holding
-an event: `Store.load_relation()` takes any, e.g. Marquez's `lineage_events.event` through DuckDB's
-postgres extension (see the README section "Governance: survey and policy").
+growing without bound. Besides files, the SQL needs nothing but a relation with one VARCHAR column
+`line` holding an event: `Store.load_relation()` takes any, e.g. Marquez's `lineage_events.event`
+through DuckDB's postgres extension (see the README section "Governance: survey and policy").
+A file with an event larger than 64 MB is reported unreadable.
 """
 
 from __future__ import annotations
@@ -162,12 +165,13 @@ def _chunks(paths: Sequence[str], folder: str, unreadable: list):
 
 
 JSON_OPTIONS = "format='newline_delimited', ignore_errors=true, maximum_object_size=16777216"
+LARGE_JSON_OPTIONS = JSON_OPTIONS.replace("16777216", "67108864")  # retried per file when an event is larger
 
 
-def lines_relation(paths: Sequence[str]) -> str:
+def lines_relation(paths: Sequence[str], options: str = JSON_OPTIONS) -> str:
     """The non-blank lines of NDJSON files (plain or .gz) as one VARCHAR column `line`, NULL when malformed."""
     files = "[" + ", ".join(_quote(p) for p in paths) + "]"
-    return f"(SELECT json::VARCHAR AS line FROM read_json_objects({files}, {JSON_OPTIONS}))"
+    return f"(SELECT json::VARCHAR AS line FROM read_json_objects({files}, {options}))"
 
 
 @dataclass
@@ -251,8 +255,8 @@ class Store:
     # -- pass 1 ---------------------------------------------------------------------------------
 
     _KNOWN_SQL = "[" + ", ".join(_quote(k) for k in sorted(KNOWN_FACETS)) + "]"
-    _UNKNOWN_SQL = ("list_filter(list_distinct(flatten([flatten(coalesce(json_keys({col}, '$.*.facets'), [])), "
-                    "flatten(coalesce(json_keys({col}, '$.*[*].facets'), []))])), "
+    # every facets object (run, job, inputs[*], outputs[*]) in one walk of the document
+    _UNKNOWN_SQL = ("list_filter(list_distinct(flatten(coalesce(json_keys({col}, '$..facets'), []))), "
                     "lambda k: NOT list_contains(" + "{known}" + ", k))")
 
     def _unknown(self, column: str) -> str:
@@ -283,7 +287,7 @@ class Store:
                 "GROUP BY k").fetchall():
             self.summary.unknown_facets[key] = self.summary.unknown_facets.get(key, 0) + count
 
-    def _parse_files(self, paths: Sequence[str]) -> None:
+    def _parse_files(self, paths: Sequence[str], options: str = JSON_OPTIONS) -> None:
         """Pass 1 over files: DuckDB's JSON reader parses each line straight into the structure.
 
         A first, lighter scan (read_json_objects) counts the lines, the malformed ones and the
@@ -291,7 +295,6 @@ class Store:
         one row per non-blank line, all NULL for a malformed one (counted already, so not "invalid").
         """
         files = "[" + ", ".join(_quote(p) for p in paths) + "]"
-        options = JSON_OPTIONS
         ours = _quote(OUR_PRODUCER_PREFIX)
         self._exec(f"""
             CREATE OR REPLACE TEMP TABLE scan AS
@@ -300,8 +303,6 @@ class Store:
             FROM read_json_objects({files}, {options})
         """)
         lines, valid = self.con.execute("SELECT count(*), count(*) FILTER (valid) FROM scan").fetchone()
-        self._count_unknown("scan")
-        self._exec("DROP TABLE scan")
         columns = "{" + ", ".join(f"{_quote(k)}: {_quote(_sql_type(v))}" for k, v in STRUCTURE.items()) + "}"
         source = len(self._relations)
         self._insert_raw(f"""
@@ -309,6 +310,8 @@ class Store:
             FROM (SELECT struct_pack(eventType, eventTime, producer, job, run, inputs, outputs) AS r, filename
                   FROM read_json({files}, {options}, columns={columns}, filename=true))
         """)
+        self._count_unknown("scan")
+        self._exec("DROP TABLE scan")
         self.summary.lines += lines
         self.summary.malformed += lines - valid
         self._null_rows += lines - valid
@@ -374,13 +377,16 @@ class Store:
         try:
             self._parse_files(paths)
             return
-        except file_errors as exc:  # find the bad file(s) one by one
-            if len(paths) == 1:
-                self.summary.unreadable_files.append({"path": paths[0], "error": f"{type(exc).__name__}: {exc}"[:300]})
-                return
+        except file_errors:  # find the bad file(s) one by one
+            pass
         for path in paths:
             try:
-                self._parse_files([path])
+                try:
+                    self._parse_files([path])
+                except duckdb.InvalidInputException as exc:
+                    if "maximum_object_size" not in str(exc):
+                        raise
+                    self._parse_files([path], LARGE_JSON_OPTIONS)
             except file_errors as exc:
                 self.summary.unreadable_files.append({"path": path, "error": f"{type(exc).__name__}: {exc}"[:300]})
 
@@ -658,24 +664,34 @@ class Store:
             "GROUP BY source ORDER BY source").fetchall()
         for source, files, run_ids in groups:
             kind, what = self._relations[source]
-            relation = lines_relation(files) if kind == "files" else what
-            wanted = "[" + ", ".join(_quote(r) for r in run_ids) + "]::VARCHAR[]"
-            # a regular expression finds candidate lines far faster than parsing every line again;
-            # the few candidates are then parsed and matched exactly
-            self._exec(f"""
-                INSERT INTO full_events
-                WITH k AS (
-                  SELECT line FROM {relation}
-                  WHERE list_has_any(regexp_extract_all(line, '"runId"\\s*:\\s*"([^"]+)"', 1), {wanted})
-                ), c AS (
-                  SELECT from_json(CASE WHEN json_valid(line) THEN line END, {structure}) AS e FROM k
-                )
-                SELECT r.rid, any_value(c.e) FROM c JOIN rep_events r
-                  ON r.source = {source} AND r.run_id = c.e.run.runId AND r.event_type = upper(c.e.eventType)
-                     AND r.raw_time = c.e.eventTime
-                GROUP BY r.rid
-            """)
+            if kind != "files":
+                self._fetch_from(what, source, run_ids, structure)
+                continue
+            try:
+                self._fetch_from(lines_relation(files), source, run_ids, structure)
+            except Exception as exc:  # noqa: BLE001 - an event over 16 MB: again with the larger limit
+                if "maximum_object_size" not in str(exc):
+                    raise
+                self._fetch_from(lines_relation(files, LARGE_JSON_OPTIONS), source, run_ids, structure)
         self._exec("DROP TABLE rep_events")
+
+    def _fetch_from(self, relation: str, source: int, run_ids: list[str], structure: str) -> None:
+        wanted = "[" + ", ".join(_quote(r) for r in run_ids) + "]::VARCHAR[]"
+        # a regular expression finds candidate lines far faster than parsing every line again;
+        # the few candidates are then parsed and matched exactly
+        self._exec(f"""
+            INSERT INTO full_events
+            WITH k AS (
+              SELECT line FROM {relation}
+              WHERE list_has_any(regexp_extract_all(line, '"runId"\\s*:\\s*"([^"]+)"', 1), {wanted})
+            ), c AS (
+              SELECT from_json(CASE WHEN json_valid(line) THEN line END, {structure}) AS e FROM k
+            )
+            SELECT r.rid, any_value(c.e) FROM c JOIN rep_events r
+              ON r.source = {source} AND r.run_id = c.e.run.runId AND r.event_type = upper(c.e.eventType)
+                 AND r.raw_time = c.e.eventTime
+            GROUP BY r.rid
+        """)
 
     # -- queries ---------------------------------------------------------------------------------
 

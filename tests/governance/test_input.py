@@ -116,3 +116,14 @@ def test_event_set_builder_events_are_valid_openlineage(spec_checker):
     from tests.conftest import assert_valid
 
     assert_valid(three_jobs().events, spec_checker)
+
+
+def test_an_event_over_16_mb_is_read(survey_of, tmp_path):
+    events = three_jobs()
+    big = json.loads(json.dumps(events.events[2]))
+    big["outputs"][0]["facets"]["schema"]["fields"][0]["description"] = "x" * 40_000_000
+    big["eventTime"] = "2026-03-01T00:00:02.500000+00:00"
+    events.events.append(big)
+    surveyed = survey_of(events)
+    assert surveyed.summary.unreadable_files == []
+    assert surveyed.summary.events == len(events.events)
