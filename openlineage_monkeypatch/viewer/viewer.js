@@ -370,6 +370,10 @@
       if (d.label.toLowerCase().indexOf(q) >= 0 || d.fields.some(function (f) { return f.name.toLowerCase().indexOf(q) >= 0; })) hits.push(i);
     });
     highlight(hits);
+    search.hits = hits;
+  });
+  if (search) search.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter" && search.hits && search.hits.length) showDataset(search.hits[0]);
   });
 
   // tabs (the survey report adds one)
