@@ -215,6 +215,7 @@ class Store:
         self.con.execute(f"SET memory_limit={_quote(memory_limit)}")
         self.con.execute(f"SET temp_directory={_quote(self._tmp)}")
         self.con.execute("SET preserve_insertion_order=false")
+        self.con.execute("SET enable_progress_bar=false")  # it would write into the report on stdout
         try:
             self.con.execute("SET TimeZone='UTC'")
         except Exception:  # noqa: BLE001 - without ICU, timestamps still compare right
