@@ -88,7 +88,9 @@ class Use:
     datasets: set = field(default_factory=set)
 
     def add(self, row: dict, dataset: str) -> None:
-        self.runs += row["runs"] or 0
+        # rows differ by API (get_object, head_object ...) for the same runs: the largest is the
+        # best lower bound of the runs that needed the privilege
+        self.runs = max(self.runs, row["runs"] or 0)
         self.count += row["count"] or 0
         self.failed += row["failed"] or 0
         if row["first_seen"] is not None and (self.first is None or row["first_seen"] < self.first):
@@ -267,7 +269,8 @@ class AwsPolicies:
         if p["notes"]:
             lines += ["## Notes", *[f"- {n}" for n in p["notes"]], ""]
         if p["failures"]:
-            lines += ["## Attempted but failed (not granted)", *[f"- {f}" for f in p["failures"]], ""]
+            lines += ["## Attempted but failed (not in the policy: add what the job really needs)",
+                      *[f"- {f}" for f in p["failures"]], ""]
         return "\n".join(lines)
 
     def render(self) -> str:

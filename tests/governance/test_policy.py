@@ -51,7 +51,7 @@ def test_aws_policy_document_per_job(survey_of):
     why = files["etl__s3job.justification.md"]
     assert "- s3:GetObject arn:aws:s3:::raw/landing/a.csv: 2 run(s), 4 call(s)" in why
     assert "via boto3 get_object" in why and "last run 00000001-0000-4000-8000-000000000000" in why
-    assert "## Attempted but failed (not granted)" in why and "secret/x.csv: AccessDenied" in why
+    assert "## Attempted but failed" in why and "secret/x.csv: AccessDenied" in why
     assert "recent runs: 00000001-0000-4000-8000-000000000000, 00000000-0000-4000-8000-000000000000" in why
 
 
