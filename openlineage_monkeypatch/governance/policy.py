@@ -385,22 +385,29 @@ class SnowflakePolicies:
                 f"{r['action']} on {r['name']}: {r['error']} ({r['count']} time(s), last run {r['last_run']})")
 
     def _grants_for(self, r: dict) -> list[Grant]:
-        action = (r["action"] or "").strip().upper()
+        """The grants one access entry stands for. `object` names what the privilege is on when it is
+        not the dataset (the warehouse, the schema of a CREATE TABLE, a stage); USAGE on the database
+        and schema of every object is implied."""
+        action = " ".join((r["action"] or "").strip().upper().split())
         object_type = (r["object_type"] or "").strip().upper() or "TABLE"
+        named = (r.get("object") or "").strip()
         parts = split_name(r["name"] or "")
         out: list[Grant] = []
         if object_type == "WAREHOUSE":
-            return [Grant("USAGE", "WAREHOUSE", ident(parts[-1]))]
-        if object_type in ("DATABASE",):
-            return [Grant(action, "DATABASE", ident(parts[0]))]
-        db = parts[0] if len(parts) >= 2 else None
-        schema = parts[:2] if len(parts) >= 3 else None
+            return [Grant(action or "USAGE", "WAREHOUSE", ident(named))] if named else []
+        if object_type == "DATABASE":
+            return [Grant(action, "DATABASE", ident(named or parts[0]))]
+        target = split_name(named) if named else parts
+        db = target[0] if len(target) >= 2 else None
+        schema = target[:2] if len(target) >= 2 and object_type == "SCHEMA" else (target[:2] if len(target) >= 3
+                                                                                   else None)
         if db:
             out.append(Grant("USAGE", "DATABASE", ident(db)))
         if schema:
             out.append(Grant("USAGE", "SCHEMA", qualified(schema)))
         if object_type == "SCHEMA":
-            out.append(Grant(action, "SCHEMA", qualified(parts[:2])))
+            if action != "USAGE" and schema:
+                out.append(Grant(action, "SCHEMA", qualified(schema)))
             return out
         create = SCHEMA_CREATE.match(action)
         if create:
@@ -409,7 +416,7 @@ class SnowflakePolicies:
                                  qualified(schema)))
             return out
         if object_type == "STAGE":
-            out.append(Grant(action if action in STAGE_PRIVILEGES else "READ", "STAGE", qualified(parts)))
+            out.append(Grant(action if action in STAGE_PRIVILEGES else "READ", "STAGE", qualified(target)))
             return out
         if action in ("MERGE", "UPSERT"):
             privileges = ["INSERT", "UPDATE"]
@@ -417,11 +424,10 @@ class SnowflakePolicies:
             privileges = ["INSERT"]
         else:
             privileges = [action]
+        kind = object_type if object_type in ("TABLE", "VIEW", "EXTERNAL TABLE", "DYNAMIC TABLE", "MATERIALIZED VIEW",
+                                              "SEQUENCE", "FUNCTION", "PROCEDURE") else "TABLE"
         for privilege in privileges:
-            out.append(Grant(privilege, object_type if object_type in ("TABLE", "VIEW", "EXTERNAL TABLE",
-                                                                        "DYNAMIC TABLE", "MATERIALIZED VIEW",
-                                                                        "SEQUENCE", "FUNCTION", "PROCEDURE")
-                             else "TABLE", qualified(parts)))
+            out.append(Grant(privilege, kind, qualified(target)))
         return out
 
     def role_sql(self, job: tuple[str, str]) -> str:

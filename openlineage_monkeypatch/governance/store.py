@@ -70,7 +70,8 @@ DATASET_FACETS = {
         "rows": [_STEP],
     },
     "monkeypatch_access": {"system": "VARCHAR", "actions": [{"action": "VARCHAR", "count": "BIGINT", "failed": "BIGINT",
-                                                             "objectType": "VARCHAR", "api": "VARCHAR"}]},
+                                                             "objectType": "VARCHAR", "object": "VARCHAR",
+                                                             "api": "VARCHAR"}]},
     "tags": {"tags": [{"key": "VARCHAR", "value": "VARCHAR", "source": "VARCHAR", "field": "VARCHAR"}]},
 }
 _DATASET = {"namespace": "VARCHAR", "name": "VARCHAR", "facets": DATASET_FACETS}
@@ -588,14 +589,16 @@ class Store:
               FROM variants
             )
             SELECT job_ns, job_name, role, ns, name, any_value(system) AS system, act.action AS action,
-                   coalesce(act.objectType, '') AS object_type, coalesce(act.api, '') AS api,
+                   coalesce(act.objectType, '') AS object_type, coalesce(act.object, '') AS object,
+                   coalesce(act.api, '') AS api,
                    sum(runs) AS runs, sum(runs * coalesce(act.count, 1)) AS count,
                    sum(runs * coalesce(act.failed, 0)) AS failed, min(first_seen) AS first_seen,
                    max(last_seen) AS last_seen, arg_min(first_run, first_seen) AS first_run,
                    arg_max(last_run, last_seen) AS last_run,
                    list(last_run ORDER BY last_seen DESC)[1:5] AS recent_runs
             FROM a WHERE act.action IS NOT NULL
-            GROUP BY job_ns, job_name, role, ns, name, act.action, coalesce(act.objectType, ''), coalesce(act.api, '')
+            GROUP BY job_ns, job_name, role, ns, name, act.action, coalesce(act.objectType, ''),
+                     coalesce(act.object, ''), coalesce(act.api, '')
         """)
         ex("""
             CREATE TABLE tags AS

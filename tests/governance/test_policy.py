@@ -100,7 +100,8 @@ def sf_events() -> EventSet:
     run = events.run("sfjob", at=0)
     run.read(customers, actions=[{"action": "SELECT", "objectType": "TABLE", "api": "cursor.execute"}])
     run.access(Dataset(SF, "DB.RAW.MY_STAGE"), [{"action": "READ", "objectType": "STAGE"}])
-    run.access(Dataset(SF, "DB.MART.TMP_X"), [{"action": "CREATE TABLE", "objectType": "TABLE"}])
+    run.access(Dataset(SF, "DB.MART.TMP_X"), [{"action": "CREATE TABLE", "objectType": "SCHEMA", "object": "DB.MART"},
+                                             {"action": "USAGE", "objectType": "WAREHOUSE", "object": "etl_wh"}])
     run.write(features, {"ID": [customers.field("ID")],
                          "EMAIL_DOMAIN": [customers.field("EMAIL", subtype="TRANSFORMATION")]},
               actions=[{"action": "INSERT", "objectType": "TABLE"}])
@@ -125,6 +126,7 @@ def test_snowflake_role_per_job(survey_of):
     sql = policies.role_sql(("tests", "sfjob"))
     assert _grants(sql) == [
         "CREATE ROLE IF NOT EXISTS SFJOB_ROLE;",
+        "GRANT USAGE ON WAREHOUSE ETL_WH TO ROLE SFJOB_ROLE;",
         "GRANT USAGE ON DATABASE DB TO ROLE SFJOB_ROLE;",
         "GRANT CREATE TABLE, USAGE ON SCHEMA DB.MART TO ROLE SFJOB_ROLE;",
         "GRANT USAGE ON SCHEMA DB.RAW TO ROLE SFJOB_ROLE;",
@@ -133,7 +135,8 @@ def test_snowflake_role_per_job(survey_of):
         "GRANT READ ON STAGE DB.RAW.MY_STAGE TO ROLE SFJOB_ROLE;",
     ]
     assert "-- SELECT on DB.RAW.CUSTOMERS: 1 run(s), 1 call(s)" in sql and "via cursor.execute" in sql
-    assert "-- GRANT USAGE ON WAREHOUSE <WAREHOUSE> TO ROLE SFJOB_ROLE;" in sql
+    assert "<WAREHOUSE>" not in sql  # named by the access facet's `object`
+    assert "-- GRANT USAGE ON WAREHOUSE <WAREHOUSE> TO ROLE SFJOIN_ROLE;" in policies.role_sql(("tests", "sfjoin"))
     assert "--   SELECT on DB.SECRET.T: 002003 (42S02)" in sql
 
 
