@@ -163,7 +163,8 @@ class Loaded:
         self.survey = Survey(self.store, Sensitivity(stop_at=args.stop_at, rules=rules, extra=extra))
         if args.timings:
             for step, seconds in self.store.timings.items():
-                print(f"timing {step}: {seconds:.2f} s", file=sys.stderr)
+                print(f"timing {step}: {seconds:.2f} s (cpu {self.store.cpu_timings.get(step, 0):.2f} s)",
+                      file=sys.stderr)
 
     def __enter__(self) -> "Loaded":
         return self

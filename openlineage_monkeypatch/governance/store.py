@@ -90,6 +90,18 @@ STRUCTURE = {
     "inputs": [_DATASET],
     "outputs": [_DATASET],
 }
+# pass 1 keeps the facets that make a variant as JSON text (hashed, never converted: that is what
+# costs) and the access entries typed (counted per run)
+# Pass 1 reads every facets object as a map of facet key -> JSON text: the keys tell the unknown
+# facets, the facets that make a variant are hashed as text (never converted: that is what costs),
+# and only the small ones the survey needs per run are parsed (access entries, run facets).
+_SHAPE_FACETS = ("schema", "columnLineage", "monkeypatch_columnOperations", "tags")
+_FACET_MAP = "MAP(VARCHAR, JSON)"
+_PASS1_DATASET = {"namespace": "VARCHAR", "name": "VARCHAR", "facets": _FACET_MAP}
+PASS1_STRUCTURE = {**_HEAD, "job": {"namespace": "VARCHAR", "name": "VARCHAR", "facets": _FACET_MAP},
+                   "run": {"runId": "VARCHAR", "facets": _FACET_MAP},
+                   "inputs": [_PASS1_DATASET], "outputs": [_PASS1_DATASET]}
+RUN_FACETS = STRUCTURE["run"]["facets"]
 # pass 2 needs only the identity and the datasets
 FULL_STRUCTURE = {**_HEAD, "run": {"runId": "VARCHAR"}, "inputs": [_DATASET], "outputs": [_DATASET]}
 
@@ -180,7 +192,6 @@ class LoadSummary:
     files: int = 0
     unreadable_files: list = field(default_factory=list)
     lines: int = 0
-    blank: int = 0
     malformed: int = 0
     invalid: int = 0
     other_producer: int = 0
@@ -227,9 +238,9 @@ class Store:
         self.since: datetime | None = None
         self.until: datetime | None = None
         self.timings: dict[str, float] = {}
+        self.cpu_timings: dict[str, float] = {}
         self._relations: list[tuple[str, object]] = []
         self._raw_created = False
-        self._null_rows = 0
         self._loaded = False
 
     def __enter__(self) -> "Store":
@@ -245,35 +256,46 @@ class Store:
             shutil.rmtree(self._tmp, ignore_errors=True)
 
     def _exec(self, sql: str, *args):
-        """con.execute that records the seconds each step took (`survey --timings`, benchmarks)."""
-        began = time.perf_counter()
+        """con.execute that records the wall and CPU seconds of each step (`survey --timings`, benchmarks)."""
+        began, cpu = time.perf_counter(), time.process_time()
         try:
             return self.con.execute(sql, *args)
         finally:
             match = re.search(r"(CREATE|INSERT INTO) (?:OR REPLACE )?(?:TEMP )?(?:TABLE |VIEW )?(\w+)", sql)
             key = match.group(2) if match else sql.split()[0].lower()
             self.timings[key] = round(self.timings.get(key, 0.0) + time.perf_counter() - began, 3)
+            self.cpu_timings[key] = round(self.cpu_timings.get(key, 0.0) + time.process_time() - cpu, 3)
 
     # -- pass 1 ---------------------------------------------------------------------------------
 
     _KNOWN_SQL = "[" + ", ".join(_quote(k) for k in sorted(KNOWN_FACETS)) + "]"
-    # every facets object (run, job, inputs[*], outputs[*]) in one walk of the document
-    _UNKNOWN_SQL = ("list_filter(list_distinct(flatten(coalesce(json_keys({col}, '$..facets'), []))), "
-                    "lambda k: NOT list_contains(" + "{known}" + ", k))")
+    _ACCESS_SQL = _quote(json.dumps(DATASET_FACETS["monkeypatch_access"]))
+    _DATASET_SQL = ("{'ns': d.namespace, 'name': d.name, 'h': hash("
+                    + ", ".join(f"d.facets[{_quote(k)}]" for k in _SHAPE_FACETS)
+                    + f"), 'access': from_json(d.facets['monkeypatch_access'], {_ACCESS_SQL})}}")
 
-    def _unknown(self, column: str) -> str:
-        return self._UNKNOWN_SQL.format(col=column, known=self._KNOWN_SQL)
-
-    @staticmethod
-    def _narrow(e: str, source: int, file_sql: str) -> str:
+    @classmethod
+    def _narrow(cls, e: str, source: int, file_sql: str) -> str:
         """The columns kept per event (pass 1), from a parsed event struct expression `e`."""
+        run_facets = "struct_pack(" + ", ".join(
+            f'"{k}" := from_json({e}.run.facets[{_quote(k)}], {_quote(json.dumps(v))})'
+            for k, v in RUN_FACETS.items()) + ")"
+        unknown = (f"list_filter(list_distinct(flatten([map_keys({e}.run.facets), map_keys({e}.job.facets), "
+                   f"flatten(list_transform({e}.inputs, lambda d: map_keys(d.facets))), "
+                   f"flatten(list_transform({e}.outputs, lambda d: map_keys(d.facets)))])), "
+                   f"lambda k: NOT list_contains({cls._KNOWN_SQL}, k))")
         return f"""
-            {source} AS source, {file_sql} AS file, {e}.run.runId AS run_id, upper({e}.eventType) AS event_type,
+            {source} AS source, {file_sql} AS file,
+            ({e}.eventType IS NOT NULL OR {e}.eventTime IS NOT NULL OR {e}.producer IS NOT NULL
+             OR {e}.run IS NOT NULL OR {e}.job IS NOT NULL OR {e}.inputs IS NOT NULL OR {e}.outputs IS NOT NULL)
+              AS is_event,
+            {e}.run.runId AS run_id, upper({e}.eventType) AS event_type,
             {e}.eventTime AS raw_time, TRY_CAST({e}.eventTime AS TIMESTAMPTZ) AS t,
             {e}.job.namespace AS job_ns, {e}.job.name AS job_name, {e}.producer AS producer,
-            {e}.run.facets AS run_facets,
-            list_transform({e}.inputs, lambda d: {{'ns': d.namespace, 'name': d.name, 'h': hash(d.facets)}}) AS inputs,
-            list_transform({e}.outputs, lambda d: {{'ns': d.namespace, 'name': d.name, 'h': hash(d.facets)}}) AS outputs
+            {run_facets} AS run_facets,
+            list_transform({e}.inputs, lambda d: {cls._DATASET_SQL}) AS inputs,
+            list_transform({e}.outputs, lambda d: {cls._DATASET_SQL}) AS outputs,
+            {unknown} AS unknown
         """
 
     def _insert_raw(self, select: str) -> None:
@@ -283,68 +305,36 @@ class Store:
             self._exec(f"CREATE TABLE raw AS {select}")
             self._raw_created = True
 
-    def _count_unknown(self, table: str) -> None:
-        for key, count in self.con.execute(
-                f"SELECT k, count(*) FROM (SELECT unnest(unknown) AS k FROM {table} WHERE len(unknown) > 0) "
-                "GROUP BY k").fetchall():
-            self.summary.unknown_facets[key] = self.summary.unknown_facets.get(key, 0) + count
-
     def _parse_files(self, paths: Sequence[str], options: str = JSON_OPTIONS) -> None:
         """Pass 1 over files: DuckDB's JSON reader parses each line straight into the structure.
 
-        A first, lighter scan (read_json_objects) counts the lines, the malformed ones and the
-        unknown facet keys of our producer's events; the second (read_json with typed columns) yields
-        one row per non-blank line, all NULL for a malformed one (counted already, so not "invalid").
+        It yields one row per non-blank line, all NULL for a line that is not JSON or not an object
+        with any OpenLineage event field: those are the malformed lines.
         """
         files = "[" + ", ".join(_quote(p) for p in paths) + "]"
-        ours = _quote(OUR_PRODUCER_PREFIX)
-        self._exec(f"""
-            CREATE OR REPLACE TEMP TABLE scan AS
-            SELECT json IS NOT NULL AS valid,
-                   CASE WHEN json IS NOT NULL AND strpos(json, {ours}) > 0 THEN {self._unknown('json')} END AS unknown
-            FROM read_json_objects({files}, {options})
-        """)
-        lines, valid = self.con.execute("SELECT count(*), count(*) FILTER (valid) FROM scan").fetchone()
-        columns = "{" + ", ".join(f"{_quote(k)}: {_quote(_sql_type(v))}" for k, v in STRUCTURE.items()) + "}"
+        columns = "{" + ", ".join(f"{_quote(k)}: {_quote(_sql_type(v))}" for k, v in PASS1_STRUCTURE.items()) + "}"
         source = len(self._relations)
         self._insert_raw(f"""
             SELECT {self._narrow('r', source, 'filename')}
             FROM (SELECT struct_pack(eventType, eventTime, producer, job, run, inputs, outputs) AS r, filename
                   FROM read_json({files}, {options}, columns={columns}, filename=true))
         """)
-        self._count_unknown("scan")
-        self._exec("DROP TABLE scan")
-        self.summary.lines += lines
-        self.summary.malformed += lines - valid
-        self._null_rows += lines - valid
         self._relations.append(("files", list(paths)))
 
     def _parse_lines(self, relation: str) -> None:
         """Pass 1 over any relation with a VARCHAR column `line` (one event per row)."""
-        structure = _quote(json.dumps(STRUCTURE))
+        structure = _quote(json.dumps(PASS1_STRUCTURE))
         source = len(self._relations)
         # Invalid lines become NULL before any other JSON function sees them (CASE would not protect a
-        # vectorized function from the other rows of its batch). from_json and json_keys turn values
-        # of unexpected types into NULL rather than failing.
-        self._exec(f"""
-            CREATE OR REPLACE TEMP TABLE scan AS
+        # vectorized function from the other rows of its batch). from_json turns values of unexpected
+        # types into NULL rather than failing.
+        self._insert_raw(f"""
             WITH l AS (
-              SELECT line IS NULL OR (strlen(line) < 16 AND trim(line) = '') AS blank,
-                     CASE WHEN json_valid(line) THEN line END AS line FROM {relation}
+              SELECT CASE WHEN json_valid(line) THEN line END AS line FROM {relation}
+              WHERE line IS NOT NULL AND NOT (strlen(line) < 16 AND trim(line) = '')
             )
-            SELECT blank, line IS NOT NULL AS valid, from_json(line, {structure}) AS e,
-                   CASE WHEN strpos(line, {_quote(OUR_PRODUCER_PREFIX)}) > 0 THEN {self._unknown('line')} END
-                     AS unknown
-            FROM l
+            SELECT {self._narrow('e', source, 'NULL::VARCHAR')} FROM (SELECT from_json(line, {structure}) AS e FROM l)
         """)
-        lines, blank, valid = self.con.execute(
-            "SELECT count(*) FILTER (NOT blank), count(*) FILTER (blank), count(*) FILTER (valid) FROM scan").fetchone()
-        self._count_unknown("scan")
-        self._insert_raw(f"SELECT {self._narrow('e', source, 'NULL::VARCHAR')} FROM scan WHERE valid")
-        self._exec("DROP TABLE scan")
-        self.summary.lines += lines
-        self.summary.blank += blank
-        self.summary.malformed += lines - valid
         self._relations.append(("sql", relation))
 
     def load_files(self, paths: Sequence[str]) -> None:
@@ -408,6 +398,7 @@ class Store:
         if not self._raw_created:
             self._parse_lines("(SELECT NULL::VARCHAR AS line WHERE false)")
         s = self.summary
+        s.lines, s.malformed = self.con.execute("SELECT count(*), count(*) FILTER (NOT is_event) FROM raw").fetchone()
         since_sql, until_sql = _time_literal(since), _time_literal(until)
         producer_ok = "true" if all_producers else f"starts_with(coalesce(producer, ''), {_quote(OUR_PRODUCER_PREFIX)})"
         self._exec(f"""
@@ -419,7 +410,7 @@ class Store:
                        THEN 'invalid'
                   WHEN NOT {producer_ok} THEN 'other_producer'
                   ELSE 'ok' END AS status, run_id, event_type, raw_time, t
-              FROM raw
+              FROM raw WHERE is_event
             )
             SELECT rid, CASE
                      WHEN status <> 'ok' THEN status
@@ -431,7 +422,7 @@ class Store:
             FROM checked
         """)
         counts = dict(self.con.execute("SELECT status, count(*) FROM ev GROUP BY status").fetchall())
-        s.invalid = max(0, counts.get("invalid", 0) - self._null_rows)
+        s.invalid = counts.get("invalid", 0)
         s.other_producer = counts.get("other_producer", 0)
         s.duplicates = counts.get("duplicate", 0)
         s.outside_window = counts.get("outside_window", 0)
@@ -441,9 +432,12 @@ class Store:
             "WHERE ev.status = 'other_producer' GROUP BY ALL ORDER BY 2 DESC LIMIT 20").fetchall())
         self._exec("""
             CREATE TEMP TABLE ok AS
-            SELECT r.*, r.rowid AS rid FROM raw r JOIN ev ON ev.rid = r.rowid WHERE ev.status = 'ok'
+            SELECT r.* EXCLUDE (is_event, unknown), r.rowid AS rid FROM raw r JOIN ev ON ev.rid = r.rowid
+            WHERE ev.status = 'ok'
         """)
-        s.unknown_facets = dict(sorted(s.unknown_facets.items(), key=lambda kv: (-kv[1], kv[0]))[:50])
+        s.unknown_facets = dict(self.con.execute(
+            "SELECT k, count(*) FROM (SELECT unnest(r.unknown) AS k FROM raw r JOIN ev ON ev.rid = r.rowid "
+            "WHERE ev.status = 'ok' AND len(r.unknown) > 0) GROUP BY k ORDER BY 2 DESC, 1 LIMIT 50").fetchall())
         self._exec("DROP TABLE raw")
         self._exec("DROP TABLE ev")
         self._aggregate()
@@ -471,9 +465,28 @@ class Store:
             )
             SELECT run_id, any_value(job_ns) AS job_ns, any_value(job_name) AS job_name, role,
                    d.ns AS ns, d.name AS name, min(t) AS first_seen, max(t) AS last_seen,
-                   arg_max(d.h, (t, rid)) AS h, arg_max(rid, (t, rid)) AS rid, arg_max(idx, (t, rid)) AS idx
+                   arg_max(d.h, (t, rid)) AS h, arg_max(rid, (t, rid)) AS rid, arg_max(idx, (t, rid)) AS idx,
+                   arg_max(d.access.system, (t, rid)) AS system, arg_max(d.access.actions, (t, rid)) AS actions
             FROM m WHERE d.ns IS NOT NULL AND d.name IS NOT NULL
             GROUP BY run_id, role, d.ns, d.name
+        """)
+        # privileges used (monkeypatch_access): the last mention per run carries the run's totals
+        ex("""
+            CREATE TABLE access AS
+            WITH a AS (
+              SELECT run_id, job_ns, job_name, role, ns, name, first_seen, last_seen, system, unnest(actions) AS act
+              FROM run_ds WHERE len(actions) > 0
+            )
+            SELECT job_ns, job_name, role, ns, name, any_value(system) AS system, act.action AS action,
+                   coalesce(act.objectType, '') AS object_type, coalesce(act.object, '') AS object,
+                   coalesce(act.api, '') AS api, count(DISTINCT run_id) AS runs,
+                   sum(coalesce(act.count, 1)) AS count, sum(coalesce(act.failed, 0)) AS failed,
+                   min(first_seen) AS first_seen, max(last_seen) AS last_seen,
+                   arg_min(run_id, first_seen) AS first_run, arg_max(run_id, last_seen) AS last_run,
+                   arg_max(run_id, last_seen, 5) AS recent_runs
+            FROM a WHERE act.action IS NOT NULL
+            GROUP BY job_ns, job_name, role, ns, name, act.action, coalesce(act.objectType, ''),
+                     coalesce(act.object, ''), coalesce(act.api, '')
         """)
         ex("""
             CREATE TABLE ds_use AS
@@ -579,26 +592,6 @@ class Store:
                    step.location AS location, step.detail AS detail, sum(runs) AS runs,
                    min(first_seen) AS first_seen, max(last_seen) AS last_seen
             FROM (SELECT * FROM steps UNION ALL SELECT * FROM rowsteps) GROUP BY ALL
-        """)
-        # privileges used (monkeypatch_access): the last mention per run carries the run's totals
-        ex("""
-            CREATE TABLE access AS
-            WITH a AS (
-              SELECT job_ns, job_name, role, ns, name, runs, first_seen, last_seen, first_run, last_run,
-                     f.monkeypatch_access.system AS system, unnest(f.monkeypatch_access.actions) AS act
-              FROM variants
-            )
-            SELECT job_ns, job_name, role, ns, name, any_value(system) AS system, act.action AS action,
-                   coalesce(act.objectType, '') AS object_type, coalesce(act.object, '') AS object,
-                   coalesce(act.api, '') AS api,
-                   sum(runs) AS runs, sum(runs * coalesce(act.count, 1)) AS count,
-                   sum(runs * coalesce(act.failed, 0)) AS failed, min(first_seen) AS first_seen,
-                   max(last_seen) AS last_seen, arg_min(first_run, first_seen) AS first_run,
-                   arg_max(last_run, last_seen) AS last_run,
-                   list(last_run ORDER BY last_seen DESC)[1:5] AS recent_runs
-            FROM a WHERE act.action IS NOT NULL
-            GROUP BY job_ns, job_name, role, ns, name, act.action, coalesce(act.objectType, ''),
-                     coalesce(act.object, ''), coalesce(act.api, '')
         """)
         ex("""
             CREATE TABLE tags AS

@@ -30,7 +30,7 @@ def _bad_lines(events: list[dict]) -> list[str]:
         "",                                   # blank: ignored, not an error
         "not json at all",                    # malformed
         json.dumps(first)[:50],               # truncated: malformed
-        "[1, 2, 3]",                          # valid JSON, not an event: invalid
+        "[1, 2, 3]",                          # valid JSON, not an event: malformed
         json.dumps(missing_run),              # invalid
         json.dumps(bad_time),                 # invalid
         json.dumps(first),                    # duplicate (runId + eventType + eventTime)
@@ -46,7 +46,7 @@ def test_bad_input_is_counted_and_skipped(survey_of, tmp_path):
     good = len(events.events)
     surveyed = survey_of(events, extra_lines=_bad_lines(events.events))
     s = surveyed.summary
-    assert (s.malformed, s.invalid, s.duplicates, s.other_producer) == (3, 3, 2, 1)
+    assert (s.malformed, s.invalid, s.duplicates, s.other_producer) == (4, 2, 2, 1)
     assert s.lines == good + len(_bad_lines(events.events)) - 1  # the blank line is not counted
     assert s.events == good + 1
     assert s.unknown_facets == {"vendor_datasetThing": 1, "vendor_runThing": 1}
