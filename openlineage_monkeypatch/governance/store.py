@@ -27,6 +27,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -123,12 +124,48 @@ SMALL_FILE_BYTES = 16 << 20    # smaller files are copied into chunks
 CHUNK_BYTES = 256 << 20
 
 
+_SENDFILE = sys.platform.startswith("linux") and hasattr(os, "sendfile")
+
+
+def _append(out_fd: int, path: str) -> int:
+    """Copy one event file to the end of a chunk (a newline added when it lacks one); its size."""
+    if path.endswith(".gz"):
+        import gzip
+
+        with gzip.open(path, "rb") as handle:
+            data = handle.read()
+        if data:
+            os.write(out_fd, data if data.endswith(b"\n") else data + b"\n")
+        return len(data)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        if not size:
+            return 0
+        if _SENDFILE:  # in the kernel, no copy through Python
+            sent = 0
+            while sent < size:
+                n = os.sendfile(out_fd, fd, sent, size - sent)
+                if not n:
+                    break
+                sent += n
+            last = os.pread(fd, 1, size - 1)
+        else:
+            data = os.read(fd, size)
+            os.write(out_fd, data)
+            last = data[-1:]
+        if last != b"\n":
+            os.write(out_fd, b"\n")
+        return size
+    finally:
+        os.close(fd)
+
+
 def _chunks(paths: Sequence[str], folder: str, unreadable: list):
     """Yield chunk files of about CHUNK_BYTES holding the lines of `paths` (.gz decompressed).
 
     A background thread fills the next chunk while the caller parses the current one.
     """
-    import gzip
     import queue
     import threading
 
@@ -137,33 +174,27 @@ def _chunks(paths: Sequence[str], folder: str, unreadable: list):
     def fill() -> None:
         index = 0
         out = None
+        name = ""
         size = 0
         try:
             for path in paths:
                 if out is None:
                     name = os.path.join(folder, f"chunk-{index:05d}.ndjson")
-                    out = open(name, "wb")
+                    out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
                     size = 0
                 try:
-                    opener = gzip.open if path.endswith(".gz") else open
-                    with opener(path, "rb") as handle:
-                        data = handle.read()
-                except (OSError, EOFError, ValueError) as exc:
+                    size += _append(out, path)
+                except Exception as exc:  # noqa: BLE001 - one unreadable file is reported, not fatal
                     unreadable.append({"path": path, "error": f"{type(exc).__name__}: {exc}"[:300]})
                     continue
-                if data:
-                    out.write(data)
-                    if not data.endswith(b"\n"):
-                        out.write(b"\n")
-                    size += len(data)
                 if size >= CHUNK_BYTES:
-                    out.close()
-                    ready.put(out.name)
+                    os.close(out)
+                    ready.put(name)
                     out = None
                     index += 1
             if out is not None:
-                out.close()
-                ready.put(out.name)
+                os.close(out)
+                ready.put(name)
         finally:
             ready.put(None)
 
