@@ -217,20 +217,30 @@
     (down[colKey(e.from[0], e.from[1])] = down[colKey(e.from[0], e.from[1])] || []).push(e);
     (up[colKey(e.to[0], e.to[1])] = up[colKey(e.to[0], e.to[1])] || []).push(e);
   });
+  // every column reachable from (ds, field), at its shortest distance, with all the edges that
+  // reach it at that distance (a column can be both returned and a group key, say)
   function closure(ds, field, direction) {
     var adj = direction === "up" ? up : down, start = colKey(ds, field), seen = {}, out = [];
-    seen[start] = true;
+    seen[start] = { hops: 0 };
     var queue = [[ds, field, 0]];
     while (queue.length) {
       var cur = queue.shift();
       (adj[colKey(cur[0], cur[1])] || []).forEach(function (e) {
         var nxt = direction === "up" ? e.from : e.to, k = colKey(nxt[0], nxt[1]);
-        if (seen[k]) return;
-        seen[k] = true;
-        out.push({ ds: nxt[0], field: nxt[1], hops: cur[2] + 1, edge: e });
+        var item = seen[k];
+        if (item) {
+          if (item.edges && item.hops === cur[2] + 1 && item.edges.indexOf(e) < 0) item.edges.push(e);
+          return;
+        }
+        item = seen[k] = { ds: nxt[0], field: nxt[1], hops: cur[2] + 1, edges: [e] };
+        out.push(item);
         queue.push([nxt[0], nxt[1], cur[2] + 1]);
       });
     }
+    out.forEach(function (item) {
+      item.edges.sort(function (a, b) { return (a.type === b.type ? 0 : a.type === "DIRECT" ? -1 : 1) || (a.datasetLevel ? 1 : 0) - (b.datasetLevel ? 1 : 0); });
+      item.edge = item.edges[0];
+    });
     return out;
   }
 
@@ -308,18 +318,23 @@
     jobList("read by", d.readers);
   }
   function edgeItem(item, direction) {
-    var e = item.edge, li = el("li", { "class": "lineage-item", "data-column": colLabel(item.ds, item.field), "data-hops": item.hops });
+    var li = el("li", { "class": "lineage-item", "data-column": colLabel(item.ds, item.field), "data-hops": item.hops });
     var line = el("div");
     line.appendChild(el("span", null, (direction === "up" ? "\u2190 " : "\u2192 ") + colLabel(item.ds, item.field) + " "));
     line.appendChild(badgesFor(item.ds, item.field));
     li.appendChild(line);
-    var how = el("div", { "class": "type" });
-    how.appendChild(el("span", { "class": "badge " + (e.masking ? "masked" : e.type === "INDIRECT" ? "indirect" : "") }, trLabel(e)));
-    how.appendChild(document.createTextNode("  by " + jobLabel(e.job) + (item.hops > 1 ? "  (" + item.hops + " hops)" : "")));
-    li.appendChild(how);
-    var target = e.to, steps = ops[colKey(target[0], e.datasetLevel ? "*" : target[1])] || [];
-    steps.filter(function (s) { return s.job === e.job; }).forEach(function (s) {
-      li.appendChild(el("div", { "class": "ops" }, (s.location || "?") + "  " + s.operation + (s.detail ? " \u2014 " + s.detail : "") + (s.approximate ? "  [approximate]" : "")));
+    var shown = {};
+    item.edges.forEach(function (e) {
+      var how = el("div", { "class": "type" });
+      how.appendChild(el("span", { "class": "badge " + (e.masking ? "masked" : e.type === "INDIRECT" ? "indirect" : "") }, trLabel(e)));
+      how.appendChild(document.createTextNode("  by " + jobLabel(e.job) + (item.hops > 1 ? "  (" + item.hops + " hops)" : "")));
+      li.appendChild(how);
+      var key = colKey(e.to[0], e.datasetLevel ? "*" : e.to[1]) + "\u0000" + e.job;
+      if (shown[key]) return;
+      shown[key] = true;
+      (ops[colKey(e.to[0], e.datasetLevel ? "*" : e.to[1])] || []).filter(function (s) { return s.job === e.job; }).forEach(function (s) {
+        li.appendChild(el("div", { "class": "ops" }, (s.location || "?") + "  " + s.operation + (s.detail ? " \u2014 " + s.detail : "") + (s.approximate ? "  [approximate]" : "")));
+      });
     });
     li.addEventListener("click", function () { showColumn(item.ds, item.field); });
     return li;

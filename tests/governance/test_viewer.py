@@ -89,6 +89,10 @@ def test_view_shows_the_graph_and_column_lineage(browser, tmp_path):
     stage = page.locator("#upstream li.lineage-item[data-column='s3://lake/stage/customers.parquet.email_norm']")
     assert "DIRECT/IDENTITY" in stage.inner_text() and "etl/load" in stage.inner_text()
     assert page.locator("#downstream li").inner_text() == "none"
+    # a column reached by several edges at once shows each: the report returns COUNTRY and groups by it
+    page.locator("li.column[data-column='country']").click()
+    both = page.locator("#upstream li.lineage-item[data-column='snowflake://acme-xy123/DB.PUBLIC.CUSTOMERS.COUNTRY']")
+    assert "DIRECT/IDENTITY" in both.inner_text() and "INDIRECT/GROUP_BY (rows)" in both.inner_text()
     # the source column: no upstream, three downstream columns
     page.locator("g.node[data-label='file:/data/customers.csv']").click()
     page.locator("li.column[data-column='email']").click()
