@@ -19,8 +19,8 @@ from datetime import date, datetime, timedelta
 
 RAW_BUCKET = "acme-raw"
 FEATURE_BUCKET = "acme-features"
-CONTACTS_KEY = "crm/contact_preferences/2025-05-31.csv"
-WEB_EVENTS_KEY = "web/events/2025-05-31.jsonl"
+CONTACTS_KEY = "crm/2025-05-31/contact_preferences.csv"
+WEB_EVENTS_KEY = "web/2025-05-31/events.jsonl"
 AS_OF = date(2025, 5, 31)
 
 N_CUSTOMERS = 120

@@ -32,14 +32,14 @@ class Settings:
 
     @property
     def contacts_key(self) -> str:
-        return f"crm/contact_preferences/{self.as_of.isoformat()}.csv"
+        return f"crm/{self.as_of.isoformat()}/contact_preferences.csv"
 
     @property
     def web_events_url(self) -> str:
-        return f"s3://{self.raw_bucket}/web/events/{self.as_of.isoformat()}.jsonl"
+        return f"s3://{self.raw_bucket}/web/{self.as_of.isoformat()}/events.jsonl"
 
     def staging_url(self, table: str) -> str:
-        return f"s3://{self.feature_bucket}/staging/{table}/{self.as_of.isoformat()}.parquet"
+        return f"s3://{self.feature_bucket}/staging/{self.as_of.isoformat()}/{table}.parquet"
 
     @property
     def features_key(self) -> str:
