@@ -8,7 +8,13 @@ This module stays import-light: it is imported by the start-up hook of every Pyt
 
 from __future__ import annotations
 
+import os as _os
+
 from ._version import __version__
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterable
 
 __all__ = ["__version__", "instrument", "uninstrument", "flush", "finish"]
 
@@ -17,17 +23,20 @@ def instrument(integrations: Iterable[str] | None = None, *, disabled: Iterable[
     """Patch the given integrations (default: all enabled ones) now or when their library is imported.
 
     Returns the names of the integrations that were activated. Safe to call more than once.
+    OPENLINEAGE_DISABLED=true makes it do nothing.
     """
     from . import config, registry
 
     config.reload()
+    if config._flag(_os.environ.get("OPENLINEAGE_DISABLED")):
+        return []
     skip = set(config.disabled_integrations()) | {name.lower() for name in disabled}
     only = {name.lower() for name in integrations} if integrations is not None else None
     return registry.activate(frozenset(skip), only)
 
 
 def uninstrument(integrations: Iterable[str] | None = None) -> None:
-    """Restore the original functions of the given integrations (default: all)."""
+    """Restore the original functions of the given integrations (default: all, and the process hooks)."""
     from . import registry
 
     registry.deactivate({name.lower() for name in integrations} if integrations is not None else None)
@@ -42,8 +51,6 @@ def flush(timeout: float | None = None) -> bool:
 
 def finish(event_type: str = "COMPLETE") -> None:
     """End this process's run now (notebooks: one run per call of finish, a new one starts afterwards)."""
-    import os
-
     from . import run
 
     current = run._run
