@@ -93,7 +93,8 @@ _FEATURE_OPTIONAL = [
 ]
 
 EXPECTED = {
-    "inputs": {CUSTOMERS, REGIONS, ORDERS, PRODUCTS, STG_CUSTOMERS, STG_ORDERS, CONTACTS, WEB, LOAD},
+    # FINAL is read too: DELETE FROM ... WHERE AS_OF_DATE = ? evaluates its WHERE on the table itself.
+    "inputs": {CUSTOMERS, REGIONS, ORDERS, PRODUCTS, STG_CUSTOMERS, STG_ORDERS, CONTACTS, WEB, LOAD, FINAL},
     "outputs": {
         # SELECT c.CUSTOMER_ID, c.FULL_NAME, c.EMAIL, c.SIGNUP_DATE, r.REGION_CODE FROM CUSTOMERS c
         # JOIN REGIONS r ON r.REGION_ID = c.REGION_ID WHERE c.IS_ACTIVE; columns renamed to lower case
@@ -141,12 +142,13 @@ EXPECTED = {
             "dataset": _FEATURE_DATASET,
             "optional": [(f.upper(), *rest) for f, *rest in _FEATURE_OPTIONAL],
         },
+        # DELETE FROM CUSTOMER_FEATURES WHERE AS_OF_DATE = ?  (the rows that remain are filtered on AS_OF_DATE)
         # INSERT INTO CUSTOMER_FEATURES (<14 columns>, AS_OF_DATE) SELECT <14 columns>, ? FROM ..._LOAD
-        # WHERE CUSTOMER_ID IS NOT NULL (the DELETE of the day's rows before it changes no column lineage)
+        # WHERE CUSTOMER_ID IS NOT NULL
         FINAL: {
             "fields": {**{name.upper(): [(LOAD, name.upper(), D, IDENTITY)] for name in FEATURE_COLUMNS},
                        "AS_OF_DATE": []},
-            "dataset": [(LOAD, "CUSTOMER_ID", I, "FILTER")],
+            "dataset": [(LOAD, "CUSTOMER_ID", I, "FILTER"), (FINAL, "AS_OF_DATE", I, "FILTER")],
         },
     },
 }
