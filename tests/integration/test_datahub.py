@@ -101,8 +101,8 @@ def expected_fine_grained(events, urns) -> set[tuple]:
     edges = set()
 
     def text(item):
-        return ",".join(sorted((f"{t['type']}:{t.get('subtype')}" + (":MASKED" if t.get("masking") else ""))
-                               for t in item.get("transformations") or []), key=str.casefold)
+        return ",".join(sorted(((f"{t['type']}:{t.get('subtype')}" + (":MASKED" if t.get("masking") else ""))
+                                for t in item.get("transformations") or []), key=str.casefold))
 
     for out, facet in latest.items():
         out_urn = urns[out]
