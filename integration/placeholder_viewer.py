@@ -19,9 +19,9 @@ PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Lineage: __TITLE__</title>
 <style>
 body{font:13px system-ui,sans-serif;margin:0;display:flex;height:100vh}
-#graph{flex:1;overflow:auto;position:relative;padding:16px}
+#graph{flex:1;overflow:auto;position:relative;padding:16px;display:flex;align-items:flex-start}
 #side{width:380px;border-left:1px solid #ccc;padding:12px;overflow:auto;background:#fafafa}
-.layer{display:inline-flex;flex-direction:column;vertical-align:top;margin-right:90px;gap:18px}
+.layer{display:flex;flex-direction:column;margin-right:90px;gap:18px;flex:none}
 .ds{border:1px solid #888;border-radius:6px;background:#fff;min-width:220px}
 .ds h3{margin:0;padding:6px 8px;font-size:12px;background:#e8eef7;border-bottom:1px solid #888;word-break:break-all}
 .f{padding:2px 8px;cursor:pointer;border-top:1px solid #eee}
@@ -37,7 +37,7 @@ code{font-size:12px}
 const G = __DATA__;
 const graph = document.getElementById('graph'), wires = document.getElementById('wires');
 const key = (d, f) => d + '\\u0000' + f;
-const layers = {};
+const layers = {}, els = new Map();
 G.datasets.forEach(d => (layers[d.depth] = layers[d.depth] || []).push(d));
 Object.keys(layers).sort((a, b) => a - b).forEach(depth => {
   const col = document.createElement('div'); col.className = 'layer';
@@ -46,13 +46,13 @@ Object.keys(layers).sort((a, b) => a - b).forEach(depth => {
     const h = document.createElement('h3'); h.textContent = d.id; box.appendChild(h);
     d.fields.forEach(f => {
       const el = document.createElement('div'); el.className = 'f' + (G.pii.includes(key(d.id, f)) ? ' pii' : '');
-      el.textContent = f; el.dataset.k = key(d.id, f); el.onclick = () => select(d.id, f); box.appendChild(el);
+      el.textContent = f; els.set(key(d.id, f), el); el.onclick = () => select(d.id, f); box.appendChild(el);
     });
     col.appendChild(box);
   });
   graph.appendChild(col);
 });
-function fieldEl(k) { return graph.querySelector('[data-k="' + CSS.escape(k) + '"]'); }
+function fieldEl(k) { return els.get(k); }
 function walk(start, dir) {
   const seen = new Map(), todo = [start];
   while (todo.length) {
@@ -137,4 +137,4 @@ def write(events: list[dict], out: Path, title: str = "lineage") -> Path:
 
 if __name__ == "__main__":
     events = summary.load(sys.argv[1])
-    print(write(events, Path(sys.argv[2]), title=Path(sys.argv[1]).name))
+    print(write(events, Path(sys.argv[2]), title="lineage"))

@@ -106,7 +106,7 @@ def format_text(summary: dict) -> str:
     for namespace, name in summary["jobs"]:
         lines.append(f"job      {namespace}/{name}: {len(summary['runs'])} run(s), events "
                      + ", ".join(f"{k} {v}" for k, v in sorted(summary["event_types"].items())))
-    for label, key in (("reads", "inputs"), ("staging", "intermediates"), ("writes", "outputs")):
+    for label, key in (("reads", "inputs"), ("re-reads", "intermediates"), ("writes", "outputs")):
         for ds in summary[key]:
             columns = summary["schemas"].get(ds)
             lines.append(f"{label:<8} {short(*ds)}" + (f"  ({columns} columns)" if columns else ""))
