@@ -7,7 +7,7 @@ pandas 2.2; acryl-datahub wants its own pydantic and avro stack), so each gets i
 .cache/venvs/<name> (git-ignored), never the project's own environment. The venv is installed with
 `--no-deps` from a complete pinned list in integration/consumers/<name>-requirements.txt: no
 dependency resolution, wheels where PyPI has them. A stamp (hash of the list, the interpreter
-version and, for DataHub, pyproject.toml) says when a cached venv is still good; otherwise it is
+version and, for DataHub, the plugin entry points of pyproject.toml) says when a cached venv is still good; otherwise it is
 rebuilt; the stamp is written last, so a build cut short is redone on the next use.
 """
 from __future__ import annotations
@@ -38,8 +38,19 @@ def _stamp(name: str) -> str:
     digest.update((REQUIREMENTS / spec["requirements"]).read_bytes())
     digest.update(sys.version.encode())
     if spec["install_project"]:
-        digest.update((REPO / "pyproject.toml").read_bytes())
+        digest.update(_entry_points_section().encode())
     return digest.hexdigest()
+
+
+def _entry_points_section() -> str:
+    """The DataHub plugin table of pyproject.toml: the editable install only needs redoing when it changes."""
+    lines, keep = [], False
+    for line in (REPO / "pyproject.toml").read_text().splitlines():
+        if line.startswith("["):
+            keep = "datahub.ingestion.source.plugins" in line
+        if keep:
+            lines.append(line.strip())
+    return "\n".join(lines)
 
 
 def _python(folder: Path) -> Path:

@@ -2,9 +2,10 @@
 
 Marquez cannot run on these machines (no Docker, no Gradle), so this receiver emulates, on
 127.0.0.1, what the Marquez API does with an OpenLineage event, rule by rule, from its source
-(MarquezProject/marquez, 0.51.x; paths under api/src/main/java/marquez/):
+(MarquezProject/marquez at a89b89cad, 0.51.2-SNAPSHOT; paths under api/src/main/java/marquez/,
+line numbers at that commit):
 
-Request handling (api/OpenLineageResource.java, `create`):
+Request handling (api/OpenLineageResource.java, `create` l.68, `determineStatusCode` l.102):
   - `@POST @Consumes(APPLICATION_JSON) @Path("/lineage")`: another content type is refused (415).
   - The body binds to `@Valid @NotNull BaseEvent`: malformed JSON or a value Jackson cannot bind
     (an object where a string is declared, an unparsable time or URI) is a 400 (Dropwizard's
@@ -12,9 +13,12 @@ Request handling (api/OpenLineageResource.java, `create`):
     a 422 (Dropwizard's JerseyViolationExceptionMapper).
   - Success answers 201; an IllegalArgumentException while updating the model answers 400
     (`determineStatusCode`), anything else 500.
-  - The event class comes from the suffix of `schemaURL` (service/models/EventTypeResolver.java):
+  - The event class comes from the suffix of `schemaURL` (service/models/EventTypeResolver.java l.64):
     `/RunEvent` (or none, or anything unknown) -> LineageEvent, `/DatasetEvent`, `/JobEvent`.
 Binding (service/models/LineageEvent.java, BaseJsonModel.java, common/Utils.java):
+  - LineageEvent l.47-53 (eventTime, run, job, producer @NotNull), Run.runId l.78, Job l.222-223,
+    Dataset l.375-376, BaseFacet._producer/_schemaURL l.122-123, ColumnLineageOutputColumn.inputFields
+    l.628, ColumnLineageInputField l.642-644.
   - Required (`@NotNull`): eventTime, run, run.runId, job, job.namespace, job.name, producer,
     each dataset's namespace and name; in the typed facets: `_producer` and `_schemaURL` of every
     facet Marquez models (nominalTime, parent, documentation, sourceCodeLocation, sql, jobType,
@@ -22,28 +26,30 @@ Binding (service/models/LineageEvent.java, BaseJsonModel.java, common/Utils.java
     parent.run.runId, parent.job.namespace/name, documentation.description, sql.query,
     jobType.processingType/integration/jobType, schema field names, symlink identifiers'
     namespace/name, columnLineage's inputFields and their namespace/name/field.
-  - Times use FlexibleDateTimeDeserializer: ISO local date-time with an optional offset.
+  - Times use common/models/FlexibleDateTimeDeserializer.java (l.37): ISO local date-time with an
+    optional offset (a missing zone means the server's zone, so it is not refused).
   - `_producer`, `_schemaURL` and `schemaURL` are java.net.URI.
   - Unknown properties are kept (`@JsonAnySetter` on BaseJsonModel and the facet containers;
     Dropwizard's mapper disables FAIL_ON_UNKNOWN_PROPERTIES): custom facets are stored unchecked,
     and the per-input-field `transformations` of the current column-lineage spec are ignored.
 Model update (db/OpenLineageDao.java, service/OpenLineageService.java):
-  - The job namespace is sanitized (`formatNamespaceName`: [^a-z:/A-Z0-9\\-_.@+] -> "_"); dataset
-    namespaces are stored as sent and later built into `NamespaceName.of(...)`
-    (common/models/NamespaceName.java, pattern ^[a-zA-Z:;=/0-9_\\-\\.@+]{1,1024}$) by
-    `buildJobInput` (every event with an eventType and inputs, over all input versions of the run)
-    and `buildJobOutput` (COMPLETE, over all output versions of the run): a bad dataset namespace
-    is an IllegalArgumentException -> 400. Dataset and job names must not be blank.
-  - Inputs are upserted before outputs (`updateMarquezOnComplete`). An input maps the dataset's
-    current version (or a new one when there is none) to the run (`runs_input_mapping`) and maps the
-    fields of this event's schema facet to that version (`updateFieldMapping`). An output always
+  - The job namespace is sanitized (`formatNamespaceName`, OpenLineageDao l.833:
+    [^a-z:/A-Z0-9\\-_.@+] -> "_"); dataset namespaces are stored as sent and later built into `NamespaceName.of(...)`
+    (common/models/NamespaceName.java l.26-32, pattern ^[a-zA-Z:;=/0-9_\\-\\.@+]{1,1024}$) in
+    OpenLineageService.buildDatasetVersionId (l.278-281), called by
+    `buildJobInput` (l.235; every event with an eventType and inputs, over all input versions of
+    the run) and `buildJobOutput` (l.204; COMPLETE, over all output versions of the run): a bad
+    dataset namespace is an IllegalArgumentException -> 400. Dataset and job names must not be blank.
+  - Inputs are upserted before outputs (OpenLineageDao l.375 then l.391). An input maps the
+    dataset's current version (l.950; or a new one when there is none) to the run
+    (`runs_input_mapping`) and maps the fields of this event's schema facet to that version (`updateFieldMapping`). An output always
     gets a new version with this event's schema fields; COMPLETE makes the run's output versions
     current (`buildJobOutput` -> `updateVersion`).
-  - Column lineage (`upsertColumnLineage`): for each output column in the columnLineage facet,
-    the column must be a field of this event's schema facet of that output ("Cannot produce column
-    lineage for missing output field"), and each input field is kept only when it is a field mapped
-    to an input dataset version of the same run (`DatasetFieldDao.findInputFieldsDataAssociatedWithRun`);
-    the others are dropped silently, and the response is still 201. Dataset-level column lineage
+  - Column lineage (`upsertColumnLineage`, l.1006-1090, outputs only): for each output column in
+    the columnLineage facet, the column must be a field of this event's schema facet of that output
+    ("Cannot produce column lineage for missing output field", l.1047), and each input field is kept
+    only when it is a field mapped to an input dataset version of the same run (l.1025,
+    DatasetFieldDao.findInputFieldsDataAssociatedWithRun, l.236-252); the others are dropped silently, and the response is still 201. Dataset-level column lineage
     (`columnLineage.dataset`) and per-field transformations are not stored at all.
 
 The emulator records every response, every dropped column-lineage edge and what Marquez would then
