@@ -76,6 +76,29 @@ def clear_scalars() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Labels of an axis. Iterating a pandas 3 string Index costs microseconds per element; an Index is
+# immutable and results share their axis' array, so the labels are cached per array (weakly).
+
+_LABELS = table.WeakTable()
+
+
+def labels(index) -> tuple:
+    """The labels of an Index as a tuple (cached per underlying array)."""
+    data = getattr(index, "_data", None)
+    owner = data if data is not None and not isinstance(data, (list, tuple)) else index
+    found = _LABELS.get(owner)
+    if found is not None and len(found) == len(index):
+        return found
+    try:
+        found = tuple(index.tolist()) if hasattr(index, "tolist") else tuple(index)
+    except Exception:  # noqa: BLE001
+        found = tuple(index)
+    if len(found) > 0:
+        _LABELS.set(owner, found)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
 # Provenance look-ups
 
 
@@ -117,7 +140,7 @@ def flatten(frame: Frame, subtype: str | None = None, op=None) -> Col:
 def blank_frame(obj) -> Frame:
     """A frame with no known sources (for untracked frames that meet tracked values)."""
     try:
-        columns = {label: EMPTY for label in obj.columns}
+        columns = {label: EMPTY for label in labels(obj.columns)}
     except Exception:  # noqa: BLE001
         columns = {}
     return Frame(columns)
@@ -411,9 +434,10 @@ HARMLESS = {"Series.__contains__", "Series.keys", "Series.__len__", "Series.__re
 def sub_frame(source: Frame, labels) -> Frame:
     columns = source.columns
     try:
-        if len(labels) == len(columns) and all(label in columns for label in labels):
+        names = globals()["labels"](labels)
+        if len(names) == len(columns) and all(label in columns for label in names):
             return source
-        return Frame({label: columns.get(label, EMPTY) for label in labels}, source.index, source.rows,
+        return Frame({label: columns.get(label, EMPTY) for label in names}, source.index, source.rows,
                      source.row_history)
     except Exception:  # noqa: BLE001
         return source

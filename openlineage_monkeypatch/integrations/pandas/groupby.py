@@ -265,7 +265,7 @@ def aggregate(call, method: str):
 
     if isinstance(result, core.DataFrame):
         columns = {}
-        for label in result.columns:
+        for label in core.labels(result.columns):
             if not state.as_index and _has(key_cols_by_label, label) and label not in named:
                 columns[label] = key_cols_by_label[label]
                 continue
@@ -347,7 +347,7 @@ def row_preserving(call, method: str):
         index = tuple(state.keys) + tuple(src.index)
     if isinstance(result, core.DataFrame):
         columns = {}
-        for label in result.columns:
+        for label in core.labels(result.columns):
             columns[label] = make(_resolve(state, label, {}))
         return emit_frame(call, result, columns, src, index=index)
     if isinstance(result, core.Series):
@@ -382,7 +382,7 @@ def selection_rows(call, method: str):
     edges = frozenset(edges)
     if isinstance(result, core.DataFrame) and isinstance(src, Frame):
         columns = {label: src.columns.get(label, EMPTY) if _has(src.columns, label) else EMPTY
-                   for label in result.columns}
+                   for label in core.labels(result.columns)}
         return emit_frame(call, result, columns, src, edges, op)
     if isinstance(result, core.Series):
         col = src.col if isinstance(src, Values) else (
@@ -484,14 +484,14 @@ def instrument(integration, pd) -> None:
             if klass is object or klass.__module__.split(".")[0] != "pandas":
                 continue
             for name, value in list(vars(klass).items()):
-                if name.startswith("_") and name not in ("__getitem__", "__getattr__"):
+                if name.startswith("_") and name != "__getitem__":
                     continue
                 if name in SKIP or (klass, name) in done:
                     continue
                 if isinstance(value, (property, staticmethod, classmethod, type)) or not callable(value):
                     continue
                 done.add((klass, name))
-                if name in ("__getitem__", "__getattr__"):
+                if name == "__getitem__":
                     patch(integration, klass, name, select, f"{klass.__name__}.{name}", callables=None)
                 elif name in ("rolling", "expanding", "ewm"):
                     patch(integration, klass, name, window(name), f"{klass.__name__}.{name}")

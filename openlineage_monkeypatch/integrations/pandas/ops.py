@@ -145,7 +145,8 @@ DATAFRAME_HANDLERS = {
     "__getitem__": (df_getitem, None),
     "__setitem__": (df_setitem, None),
     "__delitem__": (df_delitem, None),
-    "__getattr__": (df_getattr, None),
+    # attribute access (df.col, row.col) goes through __getitem__: no need to patch __getattr__
+    "__getattr__": (None, None),
     "_set_axis": (df_set_axis_private, None),
     "__init__": (functions.frame_init, None),
     "pop": (df_pop, None),
@@ -250,7 +251,7 @@ def _series_setitem(call):
         src = model.Values(model.EMPTY)
     from .common import union
 
-    col = model.with_edges(union((src.col, value_col(found))), conditional(key_found))
+    col = model.with_edges(union((src.col, value_col(found))), conditional(key_found, src.rows))
     values = model.Values(col, src.index, src.rows, src.row_history)
     core.PROV.set(series, values)
     return values
@@ -258,7 +259,7 @@ def _series_setitem(call):
 
 SERIES_HANDLERS["__getitem__"] = (_series_getitem, None)
 SERIES_HANDLERS["__setitem__"] = (_series_setitem, None)
-SERIES_HANDLERS["__getattr__"] = (lambda call: None, None)
+SERIES_HANDLERS["__getattr__"] = (None, None)
 SERIES_HANDLERS["get"] = (_series_getitem, None)
 
 
