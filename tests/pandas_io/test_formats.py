@@ -39,6 +39,9 @@ keyed.to_parquet("out/keyed.parquet")
 keyed.to_csv("out/labelled.csv", index_label="key", columns=["name"], header=["label"])
 pd.read_csv("src.csv", usecols=["id", "amount"]).to_csv("out/usecols.csv", index=False)
 pd.read_json("series.json", typ="series").to_csv("out/series.csv")
+with pd.ExcelWriter("out/book.xlsx") as book:
+    src.to_excel(book, sheet_name="plain", index=False)
+    pd.read_csv("other.csv").to_excel(book, sheet_name="other", index=False)
 
 reads = {
     "csv": pd.read_csv("out/a.csv"),
@@ -70,6 +73,7 @@ def job(tmp_path_factory):
     (workdir / "in.txt").write_text(FWF)
     (workdir / "in.html").write_text(HTML)
     (workdir / "series.json").write_text('{"a": 1, "b": 2}')
+    (workdir / "other.csv").write_text("code,label\nx,1\n")
     result = run_job(JOB, workdir, label="formats")
     assert result.proc.returncode == 0, result.proc.stderr
     return result
@@ -112,6 +116,13 @@ def test_index_label_columns_and_header_aliases(job):
     assert schema(out) == [("key", "int64"), ("label", "str")]
     assert lineage(out) == {"key": {("file", src, "id", "DIRECT", "IDENTITY")},
                             "label": {("file", src, "name", "DIRECT", "IDENTITY")}}
+
+
+def test_excel_writer_sheets_are_one_workbook(job):
+    out = job.output(job.path("out/book.xlsx"), "file")
+    assert schema(out) == SRC_SCHEMA + [("code", "str"), ("label", "int64")]
+    assert lineage(out) == {**identity("file", job.path("src.csv"), ALL),
+                            **identity("file", job.path("other.csv"), ["code", "label"])}
 
 
 def test_usecols_reads_only_those_columns(job):

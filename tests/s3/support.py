@@ -104,10 +104,12 @@ def lineage(ds: dict) -> dict[str, set[tuple]]:
     for name, spec in (facet.get("fields") or {}).items():
         for item in spec.get("inputFields") or ():
             for t in item.get("transformations") or ():
-                out.setdefault(name, set()).add((item["namespace"], item["name"], item["field"], t["type"], t.get("subtype")))
+                out.setdefault(name, set()).add(
+                    (item["namespace"], item["name"], item["field"], t["type"], t.get("subtype")))
     for item in facet.get("dataset") or ():
         for t in item.get("transformations") or ():
-            out.setdefault("*", set()).add((item["namespace"], item["name"], item["field"], t["type"], t.get("subtype")))
+            out.setdefault("*", set()).add(
+                (item["namespace"], item["name"], item["field"], t["type"], t.get("subtype")))
     return out
 
 

@@ -22,6 +22,7 @@ buf = io.BytesIO(); src.to_parquet(buf, index=False)
 s3.put_object(Bucket="bkt", Key="raw/buf.parquet", Body=buf.getvalue())
 text = io.StringIO(); src.to_json(text, orient="records", lines=True)
 s3.put_object(Bucket="bkt", Key="raw/text.jsonl", Body=text.getvalue().encode())
+s3.put_object(Bucket="bkt", Key="raw/returned.json", Body=src.to_json(orient="records"))
 s3.put_object(Bucket="bkt", Key="raw/unknown.bin", Body=b"opaque bytes")
 
 # get_object: the body, and bytes read from it, carry the object
@@ -38,6 +39,7 @@ fileobj = io.BytesIO(); src.to_csv(fileobj, index=False); fileobj.seek(0)
 s3.upload_fileobj(fileobj, "bkt", "up/fileobj.csv")
 s3.download_file("bkt", "up/staging.parquet", "downloaded.parquet")
 pd.read_parquet("downloaded.parquet").to_csv("from_download.csv", index=False)
+s3.upload_file("downloaded.parquet", "bkt", "up/reuploaded.parquet")
 target = io.BytesIO()
 s3.download_fileobj("bkt", "raw/str.csv", target)
 target.seek(0)
@@ -100,6 +102,7 @@ def orders(job):
 
 
 @pytest.mark.parametrize("key", ["raw/str.csv", "raw/bytes.parquet", "raw/buf.parquet", "raw/text.jsonl",
+                                 "raw/returned.json",
                                  "up/fileobj.csv", "res/obj.csv", "mpu/out.parquet"])
 def test_bytes_written_by_pandas_carry_the_frame(job, key):
     out = job.output(key, B)
@@ -147,6 +150,7 @@ def test_downloaded_copies_read_as_the_s3_object(job):
     read = job.input("up/staging.parquet", B)
     assert ("s3:GetObject", "boto3 download_file", "OBJECT") in actions(read)
     assert job.dataset("inputs", job.path("downloaded.parquet")) is None
+    assert lineage(job.output("up/reuploaded.parquet", B)) == identity(B, "up/staging.parquet", COLS)
 
 
 def test_copies_are_dataset_lineage_with_identity_columns(job):

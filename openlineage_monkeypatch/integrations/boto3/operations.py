@@ -28,6 +28,7 @@ from urllib.parse import unquote
 
 from ... import naming, run
 from ...lineage import seam, table
+from ...redact import scrub_text
 
 SYSTEM = "s3"
 OBJECT = "OBJECT"
@@ -90,6 +91,8 @@ DROP = {"lifecycleStateChange": {"lifecycleStateChange": "DROP"}}
 NOT_DROPPED = {"lifecycleStateChange": None}
 
 _snake_cache: dict[str, str] = {}
+# a key with one of these in it may hold a credential (a presigned URL pasted into a key ...)
+_SUSPECT = ("=", "@", "AKIA", "ASIA", "BEGIN ")
 
 
 def snake(operation: str) -> str:
@@ -105,14 +108,28 @@ def _bucket(bucket: str) -> str:
     return bucket.rsplit("@", 1)[-1] if "@" in bucket else bucket
 
 
+def _split_userinfo(bucket: str, key: str) -> tuple[str, str]:
+    """`s3://KEY:SE/CRET@bucket/key` split at the first "/" gives bucket `KEY:SE`: put it back together
+    and drop the userinfo (bucket names never contain ":"; access point ARNs start with arn:)."""
+    if ":" in bucket and not bucket.startswith("arn:") and "@" in key:
+        return key.split("@", 1)[1].partition("/")[::2]
+    return bucket, key
+
+
 def object_dataset(bucket: str, key: str) -> naming.DatasetId:
+    bucket, key = _split_userinfo(bucket, key or "")
     bucket = _bucket(bucket)
+    if key and any(marker in key for marker in _SUSPECT):
+        key = scrub_text(key)
     return naming.s3(bucket, key) if key and key.lstrip("/") else naming.DatasetId(f"s3://{bucket}", "/")
 
 
 def prefix_dataset(bucket: str, prefix: str | None) -> naming.DatasetId:
     """A listing's dataset: the prefix as a directory (no trailing slash), `/` for the bucket."""
-    name = (prefix or "").lstrip("/").rstrip("/")
+    bucket, prefix = _split_userinfo(bucket, prefix or "")
+    name = prefix.lstrip("/").rstrip("/")
+    if name and any(marker in name for marker in _SUSPECT):
+        name = scrub_text(name)
     return naming.DatasetId(f"s3://{_bucket(bucket)}", name or "/")
 
 
@@ -313,7 +330,8 @@ def _on_deletes(request: Request, response) -> None:
     deleted = response.get("Deleted")
     if deleted is None:  # Quiet mode lists only errors
         failed_keys = {e.get("Key") for e in response.get("Errors") or ()}
-        deleted = [o for o in (request.params.get("Delete") or {}).get("Objects") or () if o.get("Key") not in failed_keys]
+        asked = (request.params.get("Delete") or {}).get("Objects") or ()
+        deleted = [o for o in asked if o.get("Key") not in failed_keys]
     for item in deleted or ():
         key = item.get("Key")
         if key:
@@ -323,7 +341,8 @@ def _on_deletes(request: Request, response) -> None:
     for item in response.get("Errors") or ():
         key = item.get("Key")
         if key:
-            run.failed(object_dataset(bucket, key), request.action, _CODE.sub("", str(item.get("Code") or "error"))[:64])
+            code = _CODE.sub("", str(item.get("Code") or "error"))[:64]
+            run.failed(object_dataset(bucket, key), request.action, code)
 
 
 def _on_mpu_create(request: Request, response) -> None:

@@ -14,19 +14,12 @@ from . import operations
 NAME = "boto3"
 LABEL = "boto3"
 
-_is_s3_class: dict[type, bool] = {}
-
-
 def _is_s3(client) -> bool:
-    cls = type(client)
-    known = _is_s3_class.get(cls)
-    if known is None:
-        try:
-            known = client.meta.service_model.service_name == "s3"
-        except Exception:  # noqa: BLE001
-            known = False
-        _is_s3_class[cls] = known
-    return known
+    # not cached per class: botocore makes a new client class for every client it creates
+    try:
+        return client.meta.service_model.service_name == "s3"
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def _begin_request(args, kwargs):
@@ -159,7 +152,8 @@ def end_transfer(holder: list, error: BaseException | None) -> None:
     transfer: Transfer = holder[0]
     try:
         if error is not None:
-            _transfer_failed(transfer, error)
+            if isinstance(error, Exception):
+                _transfer_failed(transfer, error)
             return
         kind, values, api = transfer.kind, transfer.values, transfer.api
         if kind in ("download_file", "download_fileobj"):
@@ -230,7 +224,7 @@ def _transfer_wrapper(kind: str):
         _guard.call(NAME, begin_transfer, holder, kind, args, kwargs)
         try:
             result = wrapped(*args, **kwargs)
-        except Exception as error:
+        except BaseException as error:  # claims are released even on KeyboardInterrupt
             _guard.call(NAME, end_transfer, holder, error)
             raise
         _guard.call(NAME, end_transfer, holder, None)

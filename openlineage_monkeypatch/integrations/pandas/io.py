@@ -221,9 +221,38 @@ def _index_levels(index) -> list[tuple[object, str]]:
     """(name, dtype name) of each level of an index."""
     names = list(index.names)
     if len(names) == 1:
-        return [(names[0], str(index.dtype))]
+        return [(names[0], dtype_name(index.dtype))]
     levels = getattr(index, "levels", None)
-    return [(name, str(levels[i].dtype) if levels is not None else "object") for i, name in enumerate(names)]
+    return [(name, dtype_name(levels[i].dtype) if levels is not None else "object") for i, name in enumerate(names)]
+
+
+def column_dtypes(frame) -> list[tuple[object, str]]:
+    """(label, dtype name) of each column. `frame.dtypes` builds a Series (tens of µs even for two
+    columns); the block manager's array of dtypes is what it is built from."""
+    labels = frame.columns.tolist()
+    try:
+        dtypes = frame._mgr.get_dtypes()
+        if len(dtypes) != len(labels):
+            raise ValueError
+    except Exception:  # noqa: BLE001 - private API: fall back to the public one
+        dtypes = frame.dtypes.tolist()
+    return [(label, dtype_name(dtype)) for label, dtype in zip(labels, dtypes)]
+
+
+_dtype_names: dict = {}
+
+
+def dtype_name(dtype) -> str:
+    """str(dtype), cached: numpy builds the name anew each time (several µs)."""
+    try:
+        name = _dtype_names.get(dtype)
+    except TypeError:
+        return str(dtype)
+    if name is None:
+        name = str(dtype)
+        if len(_dtype_names) < 1024:
+            _dtype_names[dtype] = name
+    return name
 
 
 def read_fields(obj) -> list[tuple[str, str]]:
@@ -234,7 +263,7 @@ def read_fields(obj) -> list[tuple[str, str]]:
     if isinstance(obj, pd.Series):
         fields.append((_series_name(obj), str(obj.dtype)))
     else:
-        fields.extend((str(label), str(dtype)) for label, dtype in obj.dtypes.items())
+        fields.extend((str(label), dtype) for label, dtype in column_dtypes(obj))
     return fields
 
 
@@ -247,7 +276,7 @@ def fresh_provenance(datasets: list[naming.DatasetId], obj, op: model.Op):
     import pandas as pd
 
     is_series = isinstance(obj, pd.Series)
-    labels = [0] if is_series else list(obj.columns)
+    labels = [0] if is_series else obj.columns.tolist()
     names = [_series_name(obj)] if is_series else [str(label) for label in labels]
     level_names = list(obj.index.names)
     named_levels = [(i, str(name)) for i, name in enumerate(level_names) if name is not None]
@@ -260,7 +289,8 @@ def fresh_provenance(datasets: list[naming.DatasetId], obj, op: model.Op):
     if len(frames) == 1:
         columns, levels = frames[0]
     else:
-        columns = {label: model.combine([f[0][label] for f in frames], subtype=model.IDENTITY) for label in frames[0][0]}
+        columns = {label: model.combine([f[0][label] for f in frames], subtype=model.IDENTITY)
+                   for label in frames[0][0]}
         levels = {i: model.combine([f[1][i] for f in frames], subtype=model.IDENTITY) for i in frames[0][1]}
     index = tuple(levels.get(i, model.EMPTY) for i in range(len(level_names)))
     if is_series:
@@ -316,7 +346,7 @@ def output_names(obj, writer: str, options: dict, prov=None) -> tuple[list[tuple
         names.append((label, name))
         fields.append((name, str(obj.dtype)))
         return names, fields
-    dtypes = obj.dtypes
+    dtypes = dict(column_dtypes(obj))
     columns = options.get("columns") if writer in ("to_csv", "to_excel") else None
     if writer == "to_xml":
         chosen = [c for key in ("attr_cols", "elem_cols") for c in (options.get(key) or ())]
@@ -327,9 +357,8 @@ def output_names(obj, writer: str, options: dict, prov=None) -> tuple[list[tuple
     for position, label in enumerate(labels):
         name = str(aliases[position]) if aliases is not None and position < len(aliases) else str(label)
         try:
-            dtype = dtypes[label]
-            dtype = str(dtype.iloc[0]) if hasattr(dtype, "iloc") else str(dtype)
-        except (KeyError, IndexError, TypeError):
+            dtype = dtypes.get(label)
+        except TypeError:  # an unhashable label
             dtype = None
         names.append((label, name))
         fields.append((name, dtype))
@@ -369,9 +398,26 @@ class ReadPlan:
         self.op = None
 
 
+_FS_SCHEMES = {"s3": "s3", "s3a": "s3", "gcs": "gs", "gs": "gs", "abfs": "abfs", "az": "abfs", "hdfs": "hdfs"}
+
+
+def on_filesystem(target, filesystem):
+    """A path handed to a reader with `filesystem=` (pyarrow or fsspec): `bucket/key` is remote."""
+    if filesystem is None or not isinstance(target, (str, os.PathLike)):
+        return target
+    text = os.fspath(target)
+    if "://" in text:
+        return text
+    protocol = getattr(filesystem, "type_name", None) or getattr(filesystem, "protocol", None)
+    if isinstance(protocol, (tuple, list)):
+        protocol = protocol[0] if protocol else None
+    scheme = _FS_SCHEMES.get(protocol) if isinstance(protocol, str) else None
+    return f"{scheme}://{text.lstrip('/')}" if scheme else text
+
+
 def begin_read(holder: list, reader: str, args, kwargs) -> None:
     argument, fmt = READERS[reader]
-    target = args[0] if args else kwargs.get(argument)
+    target = on_filesystem(args[0] if args else kwargs.get(argument), kwargs.get("filesystem"))
     sources = sources_of(target, literal_ok=fmt not in ("json", "xml", "html"))
     if not sources:
         return
@@ -400,7 +446,8 @@ def end_read(holder: list, result, error: BaseException | None) -> None:
     api = f"pandas.{plan.reader}"
     try:
         if error is not None:
-            _report_failure(plan.sources, api, error, write=False)
+            if isinstance(error, Exception):
+                _report_failure(plan.sources, api, error, write=False)
             return
         frames = _frames_of(result)
         fields: dict[str, str] = {}
@@ -449,7 +496,7 @@ def end_chunk(holder: list, result, error: BaseException | None) -> None:
     api = f"pandas.{plan.reader}"
     try:
         if error is not None:
-            if not isinstance(error, StopIteration):
+            if isinstance(error, Exception) and not isinstance(error, StopIteration):
                 _report_failure(plan.sources, api, error, write=False)
             return
         frames = _frames_of(result)
@@ -509,7 +556,7 @@ def _options(writer: str, method, args, kwargs) -> dict:
 def begin_write(holder: list, writer: str, method, obj, args, kwargs) -> None:
     options = _options(writer, method, args, kwargs)
     argument = WRITERS[writer][1]
-    target = options.get(argument)
+    target = on_filesystem(options.get(argument), options.get("filesystem"))
     if target is None:
         holder.append(WritePlan(writer, obj, options, None, [], "return"))
         return
@@ -531,7 +578,8 @@ def end_write(holder: list, result, error: BaseException | None) -> None:
     api = f"pandas.{type(plan.obj).__name__}.{plan.writer}"
     try:
         if error is not None:
-            _report_failure(plan.sources, api, error, write=True)
+            if isinstance(error, Exception):
+                _report_failure(plan.sources, api, error, write=True)
             return
         prov = frame_provenance(plan.obj)
         names, fields = output_names(plan.obj, plan.writer, plan.options, prov)
@@ -550,7 +598,7 @@ def end_write(holder: list, result, error: BaseException | None) -> None:
             if source.system == "file":
                 table.forget_path(source.dataset.name)
             data = {"fields": fields, "lineage": lineage, "operations": operations_data, "referenced": referenced}
-            if type(plan.target).__name__ == "ExcelWriter":
+            if any(cls.__name__ == "ExcelWriter" for cls in type(plan.target).__mro__):
                 data = _merge_sheets(source.dataset, data)
             if source.how == "handle" and source.system != "file":
                 table.expect(source.dataset, table.Carried(source.dataset, prov, fields, names=names))
@@ -592,8 +640,8 @@ def _merge_sheets(dataset: naming.DatasetId, data: dict) -> dict:
         merged["lineage"] = lineage
         merged["referenced"] = set(data.get("referenced") or ()) | seam.referenced_fields(old_lineage)
         if old_operations and data.get("operations"):
-            merged["operations"] = {**data["operations"],
-                                    "fields": {**old_operations.get("fields", {}), **data["operations"].get("fields", {})}}
+            fields_ops = {**old_operations.get("fields", {}), **data["operations"].get("fields", {})}
+            merged["operations"] = {**data["operations"], "fields": fields_ops}
     elif old_lineage and data.get("lineage") is None:
         merged["lineage"], merged["operations"] = old_lineage, old_operations
         merged["referenced"] = seam.referenced_fields(old_lineage)
@@ -617,7 +665,7 @@ def _reader_wrapper(reader: str):
             _guard.call(INTEGRATION, begin_read, holder, reader, args, kwargs)
             try:
                 result = wrapped(*args, **kwargs)
-            except Exception as error:
+            except BaseException as error:  # claims are released even on KeyboardInterrupt
                 _guard.call(INTEGRATION, end_read, holder, None, error)
                 raise
             _guard.call(INTEGRATION, end_read, holder, result, None)
@@ -640,7 +688,7 @@ def _chunk_wrapper(wrapped, instance, args, kwargs):
         _guard.call(INTEGRATION, begin_chunk, holder, instance)
         try:
             result = wrapped(*args, **kwargs)
-        except Exception as error:
+        except BaseException as error:  # claims are released even on KeyboardInterrupt
             _guard.call(INTEGRATION, end_chunk, holder, None, error)
             raise
         _guard.call(INTEGRATION, end_chunk, holder, result, None)
@@ -662,7 +710,7 @@ def _writer_wrapper(writer: str, method):
             _guard.call(INTEGRATION, begin_write, holder, writer, method, instance, args, kwargs)
             try:
                 result = wrapped(*args, **kwargs)
-            except Exception as error:
+            except BaseException as error:  # claims are released even on KeyboardInterrupt
                 _guard.call(INTEGRATION, end_write, holder, None, error)
                 raise
             _guard.call(INTEGRATION, end_write, holder, result, None)

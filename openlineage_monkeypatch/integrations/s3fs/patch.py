@@ -80,8 +80,9 @@ def end_file(holder: list, error: BaseException | None) -> None:
     api = f"s3fs {transfer.kind}"
     try:
         if error is not None:
-            action = "s3:GetObject" if transfer.kind == "get_file" else "s3:PutObject"
-            operations.fail(transfer.claim, error, action)
+            if isinstance(error, Exception):
+                action = "s3:GetObject" if transfer.kind == "get_file" else "s3:PutObject"
+                operations.fail(transfer.claim, error, action)
             return
         if transfer.kind == "get_file":
             flushed = operations.flush(transfer.claim, output=False)
@@ -102,7 +103,7 @@ def end_file(holder: list, error: BaseException | None) -> None:
 async def _file(wrapped, args, kwargs, holder):
     try:
         result = await wrapped(*args, **kwargs)
-    except Exception as error:
+    except BaseException as error:  # claims are released even on KeyboardInterrupt
         _guard.call(NAME, end_file, holder, error)
         raise
     _guard.call(NAME, end_file, holder, None)
