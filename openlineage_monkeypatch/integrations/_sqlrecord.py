@@ -42,7 +42,7 @@ def usage_privileges(dataset: DatasetId, namespace: str, dialect: str) -> list[t
 
 def sql_facets(statement: sqllineage.Statement, query_id: str | None, source: str | None) -> tuple[dict, dict]:
     job_facets: dict = {}
-    text = sqllineage.facet_text(statement.sql)
+    text = sqllineage.facet_text(statement.sql) if statement.sql else None  # "": no statement of the job's own
     if text is not None:
         job_facets["sql"] = {"query": text, "dialect": statement.dialect}
     run_facets: dict = {}

@@ -1894,8 +1894,14 @@ def _sqlglot_parse(sql: str, dialect: str):
 
 
 def _short_error(exc: BaseException) -> str:
-    text = str(exc).split("\n", 1)[0]
-    return f"{type(exc).__name__}: {text}"[:300]
+    return f"{type(exc).__name__}: {_no_values(str(exc))}"[:300]
+
+
+def _no_values(message: str) -> str:
+    """A parser's message without the statement's text or values: first line, literals and found tokens out."""
+    message = message.split("\n", 1)[0]
+    message = re.sub(r"'(?:[^'\\]|\\.|'')*'?", "'?'", message)
+    return re.sub(r"(?i)(found:?\s+)(?![A-Za-z_]+\b(?:\s|$|,))\S+", r"\1?", message)
 
 
 _SQLGLOT_DIALECTS = {"generic": "", "ansi": ""}
@@ -1932,7 +1938,7 @@ def _ols_parse(sql: str, dialect: str, session: Session) -> dict | None:
             return None
         return dataset_for(session, parts)
 
-    errors = [getattr(e, "message", str(e)) for e in (meta.errors or [])]
+    errors = [_no_values(getattr(e, "message", str(e))) for e in (meta.errors or [])]
     lineage = []
     for item in meta.column_lineage:
         for source in item.lineage:

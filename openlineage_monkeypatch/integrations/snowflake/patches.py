@@ -67,11 +67,14 @@ def _before(cursor, args, kwargs, api: str, many: bool = False) -> Pending | Non
     if kwargs.get("_exec_async"):
         api = "SnowflakeCursor.execute_async"
     label = getattr(_local, "api", None)
+    io = sqllineage.current_io()
     if label:
         api = label
     elif "_is_put_get" in kwargs:
         api = "SnowflakeConnection.execute_stream"
-    return Pending(cursor, command, params, paramstyle, state, api, model.user_location(3), sqllineage.current_io(),
+    elif io is not None and io.api:
+        api = io.api
+    return Pending(cursor, command, params, paramstyle, state, api, model.user_location(3), io,
                    bool(kwargs.get("_is_internal")))
 
 
@@ -155,6 +158,10 @@ def _failed(pending: Pending, error: BaseException) -> None:
     for statement in _statements(pending):
         if statement.touches_data:
             _sqlrecord.record_failure(statement, error, system=SYSTEM)
+        elif statement.error:
+            # refused, and we could not read it either: still a gap in what we know of the job
+            _sqlrecord.record(statement, namespace=pending.state.namespace, system=SYSTEM, api=pending.api,
+                              query_id=getattr(pending.cursor, "_sfqid", None), location=pending.location)
 
 
 def _run_statement(wrapped, instance, args, kwargs, api: str, many: bool = False):
