@@ -36,24 +36,31 @@ def instrument(integrations: Iterable[str] | None = None, *, disabled: Iterable[
 
 
 def uninstrument(integrations: Iterable[str] | None = None) -> None:
-    """Restore the original functions of the given integrations (default: all, and the process hooks)."""
+    """Restore the original functions of the given integrations.
+
+    Without arguments: all of them, and the process hooks; the current run, if it started, ends
+    first (COMPLETE), so what was seen so far is not lost.
+    """
     from . import registry
 
+    if integrations is None:
+        finish()
     registry.deactivate({name.lower() for name in integrations} if integrations is not None else None)
 
 
 def flush(timeout: float | None = None) -> bool:
-    """Deliver queued events now (at most `timeout` seconds, default the flush bound)."""
-    from . import emitter
+    """Deliver queued events now (at most `timeout` seconds, default the flush bound); False if some
+    had to be spooled instead."""
+    from . import _guard, emitter
 
-    return emitter.emitter().flush(timeout)
+    return bool(_guard.setup("emitter", emitter.emitter().flush, timeout))
 
 
 def finish(event_type: str = "COMPLETE") -> None:
     """End this process's run now (notebooks: one run per call of finish, a new one starts afterwards)."""
-    from . import run
+    from . import _guard, run
 
     current = run._run
-    if current is not None and current.pid == os.getpid():
-        current.finish(event_type)
+    if current is not None and current.pid == _os.getpid():
+        _guard.setup("run", current.finish, event_type.upper())
         run._run = None

@@ -95,6 +95,7 @@ def call(integration: str, fn, *args, **kwargs):
                 time.sleep(0.02)
             elif mode == "garbage":
                 fn(*args, **kwargs)
+                record_error(integration, InjectedFault(f"injected garbage result in {integration}"))
                 return Garbage()
         return fn(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - the whole point

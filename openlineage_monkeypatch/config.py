@@ -24,6 +24,7 @@ LOG_LEVEL = "OPENLINEAGE_MONKEYPATCH_LOG_LEVEL"
 FAULT = "OPENLINEAGE_MONKEYPATCH_TEST_FAULT"
 RETRY_AFTER = "OPENLINEAGE_MONKEYPATCH_BACKEND_RETRY_AFTER"
 DELIVERY_TIMEOUT = "OPENLINEAGE_MONKEYPATCH_DELIVERY_TIMEOUT"
+ERROR_DETAIL = "OPENLINEAGE_MONKEYPATCH_ERROR_DETAIL"
 PARENT_ID = "OPENLINEAGE_PARENT_ID"
 ROOT_PARENT_ID = "OPENLINEAGE_ROOT_PARENT_ID"
 JOB_NAME = "OPENLINEAGE_JOB_NAME"
@@ -146,7 +147,7 @@ class Settings:
     __slots__ = (
         "namespace", "job_name", "parent_id", "root_parent_id", "flush_timeout", "queue_size",
         "data_dir", "spool_dir", "sql_text", "log", "log_level", "fault", "fault_targets", "disabled",
-        "retry_after", "delivery_timeout", "own_transport",
+        "retry_after", "delivery_timeout", "own_transport", "error_detail",
     )
 
     def __init__(self, environ=os.environ) -> None:
@@ -173,6 +174,7 @@ class Settings:
         self.log = environ.get(LOG) or "stderr"
         self.log_level = (environ.get(LOG_LEVEL) or "INFO").upper()
         self.fault, self.fault_targets = parse_fault(environ.get(FAULT))
+        self.error_detail = "full" if (environ.get(ERROR_DETAIL) or "").strip().lower() == "full" else "redacted"
         self.disabled = disabled_integrations(environ)
         self.retry_after = _float(environ, RETRY_AFTER, 30.0)
         try:

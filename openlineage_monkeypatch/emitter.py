@@ -72,6 +72,7 @@ class Emitter:
         self.flush_deadline: float | None = None
         self.no_threads = False
         self.spool_lock = threading.RLock()
+        self.problem: str | None = None  # the last delivery problem, for the one warning we print
 
     # -- job thread ---------------------------------------------------------------------------
 
@@ -110,6 +111,7 @@ class Emitter:
         deadline = time.monotonic() + timeout
         outer = self.flush_deadline
         self.flush_deadline = deadline if outer is None else min(outer, deadline)
+        spooled_before = self.spooled
         try:
             if self.thread is None or not self.thread.is_alive():
                 self._deliver_inline(deadline)
@@ -125,19 +127,23 @@ class Emitter:
                     leftovers.insert(0, self.in_flight)
                     self.in_flight = None
                 stuck = self._take_stuck()
+            if stuck:
+                self._spool_events(stuck, "flush timeout (backend did not answer)")
+            if leftovers:
+                self._spool(leftovers, "flush timeout")
+            with self.spool_lock:  # our thread may be writing a record it claimed: let it finish
+                pass
+            newly_spooled = self.spooled - spooled_before
+            if newly_spooled:
+                # reported from here, not from our daemon threads, which may die mid-line at exit
+                _log.log_once(
+                    "undelivered",
+                    "%d lineage event(s) could not be delivered (%s); spooled to %s; "
+                    "resend them with `openlineage-monkeypatch replay`",
+                    newly_spooled, self.problem or "the backend did not answer in time", self._spool_file(),
+                )
         finally:
             self.flush_deadline = outer
-        if stuck:
-            self._spool_events(stuck, "flush timeout (backend did not answer)")
-        if leftovers:
-            self._spool(leftovers, "flush timeout")
-        if leftovers or stuck:
-            _log.log_once(
-                "undelivered",
-                "%d lineage event(s) not delivered within %.1f s; spooled to %s; resend them with "
-                "`openlineage-monkeypatch replay`",
-                len(leftovers) + len(stuck), timeout, self._spool_file(),
-            )
         return not (leftovers or stuck)
 
     def _busy(self) -> bool:
@@ -179,7 +185,7 @@ class Emitter:
                 self._deliver(record, time.monotonic() + self.settings.delivery_timeout)
             except Exception as exc:  # noqa: BLE001
                 _log.log_once("emitter-loop", "lineage event delivery failed: %r", exc)
-                self._spool([record], "delivery failed")
+                self._spool_claimed(record, None, "delivery failed")
             finally:
                 with self.cond:
                     if self.in_flight is record:
@@ -198,7 +204,7 @@ class Emitter:
                 self._deliver(record, deadline)
             except Exception as exc:  # noqa: BLE001
                 _log.log_once("emitter-loop", "lineage event delivery failed: %r", exc)
-                self._spool([record], "delivery failed")
+                self._spool_claimed(record, None, "delivery failed")
             finally:
                 with self.cond:
                     if self.in_flight is record:
@@ -209,23 +215,40 @@ class Emitter:
 
         event = _at_any_time(build_event, record)
         if event is None:
+            self._claim(record)
             return
         if time.monotonic() < self.down_until or self._sender_stuck():
             client = None
         else:
             client = self._client()
         if client is None:
-            self._spool_events([event], "backend marked down" if self.client_error is None else self.client_error)
+            self._spool_claimed(record, [event], self.client_error or "backend marked down")
             return
         if self.flush_deadline is not None:
             deadline = min(deadline, self.flush_deadline)
-        self._send(client, event, deadline)
+        self._send(client, event, deadline, record)
+
+    def _claim(self, record) -> bool:
+        """Take the in-flight record over; False when a flush already took (and spooled) it."""
+        with self.cond:
+            if self.in_flight is not record:
+                return False
+            self.in_flight = None
+            return True
+
+    def _spool_claimed(self, record, events, reason: str) -> None:
+        with self.spool_lock:  # a flush finishing now waits for this write (see flush)
+            if self._claim(record):
+                if events is None:
+                    self._spool([record], reason)
+                else:
+                    self._spool_events(events, reason)
 
     def _sender_stuck(self) -> bool:
         with self.cond:
             return any(s.state == "late" for s in self.sends)
 
-    def _send(self, client, event, deadline: float) -> None:
+    def _send(self, client, event, deadline: float, record=None) -> None:
         send = _Send(event)
 
         def target() -> None:
@@ -236,6 +259,8 @@ class Emitter:
             self._settle(send)
 
         with self.cond:
+            if record is not None and self.in_flight is not record:
+                return  # a flush took it
             self.sends.append(send)
             self.in_flight = None  # the send holds the event from here on
         if self.no_threads:
@@ -256,7 +281,8 @@ class Emitter:
         if late:
             self.failures += 1
             self.down_until = time.monotonic() + self.settings.retry_after
-            _log.log_once(
+            # during an exit flush the job's thread reports (a daemon thread may die mid-line)
+            self.flush_deadline is None and _log.log_once(
                 "undelivered",
                 "the OpenLineage backend did not answer in time; events are spooled to %s until it "
                 "answers again; resend them with `openlineage-monkeypatch replay`",
@@ -282,7 +308,8 @@ class Emitter:
             return
         self.failures += 1
         self.down_until = time.monotonic() + self.settings.retry_after
-        _log.log_once(
+        self.problem = _describe(send.error)
+        self.flush_deadline is None and _log.log_once(
             "undelivered",
             "the OpenLineage backend did not take an event (%s); events are spooled to %s "
             "until it answers again; resend them with `openlineage-monkeypatch replay`",
@@ -299,8 +326,10 @@ class Emitter:
             self.client = _at_any_time(make_client, self.settings, self.run_id, self.job_name)
             self.events_path = getattr(self.client, "_olmp_events_path", None)
         except Exception as exc:  # noqa: BLE001
-            self.client_error = _describe(exc)
-            _log.log_once("client", "could not set up the OpenLineage client: %s; events are spooled", _describe(exc))
+            self.client_error = self.problem = f"could not set up the OpenLineage client: {_describe(exc)}"
+            self.flush_deadline is None and _log.log_once(
+                "undelivered", "%s; events are spooled to %s; resend them with `openlineage-monkeypatch replay` "
+                "once the configuration is fixed", self.client_error, self._spool_file())
         return self.client
 
     # -- spool ------------------------------------------------------------------------------
@@ -357,10 +386,18 @@ def _append_locked(path: str, data: bytes, other_path) -> None:
                     path = other_path()
                     continue
                 raise
+            start = os.lseek(fd, 0, os.SEEK_END)
             view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            try:
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+            except OSError:
+                try:  # a full disk must not leave half a line for replay to trip on
+                    os.ftruncate(fd, start)
+                except OSError:
+                    pass
+                raise
             return
         finally:
             os.close(fd)
@@ -413,6 +450,7 @@ def make_client(settings: config.Settings, run_id: str | None = None, job_name: 
 LIBRARY_LOGGERS = ("openlineage", "urllib3", "requests", "httpx", "httpcore", "charset_normalizer", "kafka",
                    "confluent_kafka", "botocore", "google", "datadog")
 _THREAD_PREFIX = "openlineage-monkeypatch"
+CONSOLE_TRANSPORT_LOGGER = "openlineage.client.transport.console"
 
 
 def quiet_library_logs() -> None:
@@ -431,6 +469,8 @@ def quiet_library_logs() -> None:
     if _thread_filter is None:
         class OurThreads(logging.Filter):
             def filter(self, record) -> bool:
+                if record.name == CONSOLE_TRANSPORT_LOGGER:  # the events themselves, when asked for
+                    return True
                 return not str(getattr(record, "threadName", "")).startswith(_THREAD_PREFIX)
 
         _thread_filter = OurThreads()

@@ -200,7 +200,14 @@ def _at_exit() -> None:
     if current is None or current.pid != os.getpid() or current.finished:
         return
     kind, error, message = outcome()
+    import time
+
+    started = time.monotonic()
     _guard.call("run", current.finish, kind, error, message)
+    from . import _log
+
+    _log.debug("exit: %s emitted and flushed in %.3f s (bound %.1f s)", kind, time.monotonic() - started,
+               config.settings().flush_timeout)
 
 
 # -- signals ------------------------------------------------------------------------------------

@@ -522,7 +522,9 @@ class ProcessRun:
         if not self.ensure_started():
             return
         with self.lock:
-            key = (dataset.namespace, dataset.name, action, str(error)[:200])
+            from .redact import scrub_text
+
+            key = (dataset.namespace, dataset.name, action, scrub_text(str(error))[:200])
             self.failed_access[key] = self.failed_access.get(key, 0) + 1
 
     def statement(self, *, inputs=(), outputs=(), job_facets=None, run_facets=None) -> None:
@@ -555,12 +557,20 @@ class ProcessRun:
 
 
 def _error_facet(error: BaseException | None, message: str | None) -> dict:
-    from .redact import scrub_text
+    """errorMessage facet data: the message and stack trace, secrets scrubbed; unless
+    OPENLINEAGE_MONKEYPATCH_ERROR_DETAIL=full, quoted literals in exception messages (pandas puts the
+    offending cell value there: "could not convert string to float: 'Jane Doe'") become '?'."""
+    from .redact import redact_error_text, scrub_text
+
+    full = config.settings().error_detail == "full"
+
+    def clean(text: str) -> str:
+        return scrub_text(text if full else redact_error_text(text))
 
     if error is not None:
         text = message or f"{type(error).__name__}: {error}"
         stack = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-        return {"message": scrub_text(text)[:2000], "stackTrace": scrub_text(stack)[-8000:]}
+        return {"message": clean(text)[:2000], "stackTrace": clean(stack)[-8000:]}
     return {"message": scrub_text(message or "failed")[:2000]}
 
 
