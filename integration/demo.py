@@ -6,10 +6,11 @@
    about lineage: events go to the embedded default transport, here in demo-output/ (git-ignored)
    instead of the per-user data folder, so a demo never mixes with real lineage;
 4. stops the servers, prints a summary (datasets, job, column-lineage edges, where PII flows) and
-   writes a self-contained HTML lineage view next to the events.
+   writes the self-contained HTML lineage view (`openlineage-monkeypatch view`) next to the events.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -25,24 +26,23 @@ from integration import harness, servers, summary  # noqa: E402
 
 OUT = REPO / "demo-output"
 JOB_NAMESPACE = "demo"
+PII = REPO / "integration" / "pii.yml"
 
 
-def write_view(events_dir: Path, out: Path) -> tuple[Path, str]:
-    """The HTML view: the project's viewer (`openlineage-monkeypatch view`) when installed, else the placeholder."""
-    proc = subprocess.run([sys.executable, "-m", "openlineage_monkeypatch.cli", "view", str(events_dir), "--out",
-                           str(out)], cwd=REPO, env=harness.base_env(), capture_output=True, text=True, timeout=120)
-    if proc.returncode == 0 and out.exists():
-        return out, "openlineage-monkeypatch view"
-    from integration import placeholder_viewer
-
-    placeholder_viewer.write(summary.load(events_dir), out, title="customer features demo")
-    return out, "integration/placeholder_viewer.py"
+def write_view(events_dir: Path, out: Path) -> subprocess.CompletedProcess:
+    """The self-contained HTML view, by the project's own viewer (`openlineage-monkeypatch view`)."""
+    return subprocess.run([sys.executable, "-m", "openlineage_monkeypatch.cli", "view", str(events_dir),
+                           "--classifications", str(PII), "--title", "customer features demo", "--out", str(out)],
+                          cwd=REPO, env=harness.base_env(), capture_output=True, text=True, timeout=120)
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT, help="output folder (default: demo-output/, emptied first)")
+    out = parser.parse_args(argv).out.resolve()
     started = time.monotonic()
-    shutil.rmtree(OUT, ignore_errors=True)
-    data_dir = OUT / "data"
+    shutil.rmtree(out, ignore_errors=True)
+    data_dir = out / "data"
     print("starting local S3 (moto) and Snowflake (fakesnow) on 127.0.0.1 ...", flush=True)
     s3 = servers.start("s3")
     try:
@@ -75,16 +75,25 @@ def main() -> int:
     events = summary.load(events_dir)
     print()
     print(summary.format_text(summary.summarize(events)))
-    view, viewer = write_view(events_dir, OUT / "lineage.html")
+    view = out / "lineage.html"
+    viewer = write_view(events_dir, view)
     print()
     for path in event_files:
-        print(f"events:    {path.relative_to(REPO)}  ({len(path.read_text().splitlines())} OpenLineage events)")
-    print(f"HTML view: {view.relative_to(REPO)}  (open it in a browser; written by {viewer})")
+        print(f"events:    {_shown(path)}  ({len(path.read_text().splitlines())} OpenLineage events)")
+    if viewer.returncode != 0 or not view.exists():
+        sys.stderr.write(viewer.stderr[-3000:])
+        print("the HTML view could not be written", file=sys.stderr)
+        return 1
+    print(f"HTML view: {_shown(view)}  (self-contained: open it in a browser, no server needed)")
     print(f"           file://{view}")
     print(f"done in {time.monotonic() - started:.1f} s")
     return 0
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
 if __name__ == "__main__":
     os.chdir(REPO)
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
