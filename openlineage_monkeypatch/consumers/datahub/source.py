@@ -90,6 +90,10 @@ class OpenLineageEventsSourceConfig(ConfigModel):
         description="Platform instance per OpenLineage dataset namespace, e.g. {'snowflake://org-account': 'prod'}.")
     lowercase_dataset_urns: bool = Field(default=False, description="Lower-case dataset namespaces and names, as "
                                                                     "DataHub's converter option lowerCaseDatasetUrns.")
+    lowercase_platforms: List[str] = Field(
+        default_factory=list,
+        description="Lower-case the dataset names of these platforms only, e.g. ['snowflake'] to match the URNs "
+                    "of DataHub's Snowflake source (lower case by default) while S3 keys keep their case.")
     orchestrator: Optional[str] = Field(default=None, description="DataFlow orchestrator; default: the event's "
                                                                   "processing_engine name, else its producer.")
     pipeline_name: Optional[str] = Field(default=None, description="DataFlow name for every job; default: the job "
@@ -129,7 +133,8 @@ class _Job:
     description: Optional[str] = None
     inputs: Dict[str, int] = field(default_factory=dict)  # dataset urn -> last event time (ms)
     outputs: Dict[str, int] = field(default_factory=dict)
-    lineage: Dict[str, tuple] = field(default_factory=dict)  # output urn -> (facet, sql, output dataset)
+    lineage: Dict[str, tuple] = field(default_factory=dict)  # output urn -> (facet, output dataset)
+    sql: Dict[str, str] = field(default_factory=dict)  # output urn -> the last SQL statement that wrote it
     parents: Dict[tuple, int] = field(default_factory=dict)  # parent (namespace, name) -> time
 
 
@@ -233,6 +238,8 @@ class OpenLineageEventsSource(Source):
     def _dataset(self, ds: dict) -> str:
         namespace, name = ds["namespace"], ds["name"]
         platform, dataset_name = naming.dataset_platform_and_name(namespace, name, self.config.lowercase_dataset_urns)
+        if platform in self.config.lowercase_platforms:
+            dataset_name = dataset_name.lower()
         urn = builder.make_dataset_urn_with_platform_instance(
             platform=platform, name=dataset_name, platform_instance=self.config.platform_instances.get(namespace),
             env=self.config.env)
@@ -292,9 +299,11 @@ class OpenLineageEventsSource(Source):
             urn = self._dataset(ds)
             job.outputs[urn] = when
             run.outputs[urn] = None
+            if sql:
+                job.sql[urn] = sql
             lineage = (ds.get("facets") or {}).get("columnLineage")
             if lineage:
-                job.lineage[urn] = (lineage, sql, ds)
+                job.lineage[urn] = (lineage, ds)
         parent = ((event["run"].get("facets") or {}).get("parent") or {}).get("job") or {}
         if parent.get("namespace") and parent.get("name"):
             job.parents[(parent["namespace"], parent["name"])] = when
@@ -361,8 +370,8 @@ class OpenLineageEventsSource(Source):
         if self.config.include_column_lineage:
             for key, job in self.jobs.items():
                 items: List[FineGrainedLineageClass] = []
-                for output_urn, (facet, sql, output) in sorted(job.lineage.items()):
-                    items.extend(self._fine_grained(output_urn, facet, sql, output))
+                for output_urn, (facet, output) in sorted(job.lineage.items()):
+                    items.extend(self._fine_grained(output_urn, facet, job.sql.get(output_urn), output))
                 fine_grained[self._job_urn(key)] = items
         yield from self._dataset_workunits()
         yield from self._job_workunits(fine_grained)
