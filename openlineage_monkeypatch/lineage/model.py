@@ -257,8 +257,14 @@ def _merge_histories(cols: list[Col]) -> Op | None:
     return Op("merge", None, tuple(histories.values()))
 
 
-def with_edges(col: Col, extra: frozenset) -> Col:
-    """The same column with more (INDIRECT) edges, such as a condition that chose its values."""
+def with_edges(col: Col, extra: frozenset, op: Op | None = None, also: Iterable[Col] = ()) -> Col:
+    """The same column with more (INDIRECT) edges, such as a condition that chose its values.
+
+    With `op`, the history becomes that step over this column and the columns in `also` (the
+    condition's own history, say)."""
+    if op is not None:
+        history = _join_history(op, [col, *[c for c in also if c is not None]])
+        return Col(col.edges | extra if extra else col.edges, history, col.approximate)
     if not extra or extra <= col.edges:
         return col
     return Col(col.edges | extra, col.history, col.approximate)

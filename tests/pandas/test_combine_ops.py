@@ -34,7 +34,8 @@ def test_merge_spellings(pd, orders, customers):
     assert rows(joined) == expected_rows
     by_index = orders.set_index("customer_id").join(customers.set_index("id"), lsuffix="_o", rsuffix="_c")
     assert rows(by_index) == expected_rows
-    assert cols(by_index.reset_index())["customer_id"] == {"orders.customer_id:I"}
+    back = by_index.reset_index()
+    assert cols(back)[str(back.columns[0])] == {"orders.customer_id:I"}
 
 
 def test_merge_outer_key_from_both_sides(pd, orders, customers):

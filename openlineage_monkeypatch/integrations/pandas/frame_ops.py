@@ -738,14 +738,15 @@ def where(call):
                 cond_edges = model.compose_indirect(cond_found.col(label).edges, CONDITIONAL)
             else:
                 cond_edges = conditional(cond_found, src.rows)
-            col = union(parts, op, I) if any(p.edges for p in parts) else EMPTY
-            columns[label] = model.with_edges(col, cond_edges)
+            col = union(parts, None, I) if any(p.edges for p in parts) else EMPTY
+            cond_col = cond_found.col(label) if isinstance(cond_found, Frame) else col_of(cond_found)
+            columns[label] = model.with_edges(col, cond_edges, op, [cond_col])
         return emit_frame(call, target, columns, src)
     parts = [src.col]
     if other_found is not None:
         parts.append(col_of(other_found))
-    col = union(parts, op, I)
-    col = model.with_edges(col, conditional(cond_found, src.rows))
+    col = union(parts, None, I)
+    col = model.with_edges(col, conditional(cond_found, src.rows), op, [col_of(cond_found)])
     return emit_values(call, target, col, src)
 
 

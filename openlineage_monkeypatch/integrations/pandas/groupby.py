@@ -74,12 +74,13 @@ def groupby(call):
             keys.append(src.columns[key])
             labels.append(key)
             continue
-        grouper_key = getattr(key, "key", None) if type(key).__name__ == "Grouper" else None
+        is_grouper = isinstance(key, core.pd.Grouper)
+        grouper_key = getattr(key, "key", None) if is_grouper else None
         if grouper_key is not None and isinstance(src, Frame) and _has(src.columns, grouper_key):
             keys.append(src.columns[grouper_key])
             labels.append(grouper_key)
             continue
-        if type(key).__name__ == "Grouper" or callable(key) or isinstance(key, dict):
+        if is_grouper or callable(key) or isinstance(key, dict):
             lvl = getattr(key, "level", None)
             keys.extend(_index_cols(src, obj, lvl))
             labels.append(None)

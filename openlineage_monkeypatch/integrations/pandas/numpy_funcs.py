@@ -37,9 +37,10 @@ def np_where(call):
         return None
     op = call.op()
     chosen = [col_of(f) for f in (found_x, found_y) if f is not None]
-    col = union(chosen, op, I) if chosen else Col()
+    col = union(chosen, None, I) if chosen else Col()
     base = _base([found_cond, found_x, found_y])
-    col = model.with_edges(col, _cond_edges(found_cond, base.rows if base is not None else frozenset()))
+    col = model.with_edges(col, _cond_edges(found_cond, base.rows if base is not None else frozenset()), op,
+                           [col_of(found_cond)])
     return emit_values(call, call.result, col, base, index=base.index if base is not None else ())
 
 
@@ -57,12 +58,12 @@ def np_select(call):
         return None
     op = call.op()
     chosen = [col_of(f) for f in choices + [found_default] if f is not None]
-    col = union(chosen, op, I) if chosen else Col()
+    col = union(chosen, None, I) if chosen else Col()
     base = _base(conds + choices)
     edges: set = set()
     for found in conds:
         edges.update(_cond_edges(found, base.rows if base is not None else frozenset()))
-    col = model.with_edges(col, frozenset(edges))
+    col = model.with_edges(col, frozenset(edges), op, [col_of(f) for f in conds])
     return emit_values(call, call.result, col, base, index=base.index if base is not None else ())
 
 
@@ -72,9 +73,11 @@ def case_when(call):
     caselist = call.arg(0, "caselist")
     parts = [src.col] if src is not None else []
     edges: set = set()
+    conds = []
     try:
         for cond, value in caselist:
             found_cond = prov(cond)
+            conds.append(col_of(found_cond))
             edges.update(_cond_edges(found_cond, src.rows if src is not None else frozenset()))
             found_value = prov(value)
             if found_value is not None:
@@ -83,8 +86,8 @@ def case_when(call):
         return None
     if not parts and not edges:
         return None
-    col = union(parts, call.op(), I) if parts else Col()
-    col = model.with_edges(col, frozenset(edges))
+    col = union(parts, None, I) if parts else Col()
+    col = model.with_edges(col, frozenset(edges), call.op(), conds)
     return emit_values(call, call.result, col, src)
 
 

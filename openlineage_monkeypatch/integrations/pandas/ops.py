@@ -257,6 +257,90 @@ def _series_setitem(call):
     return values
 
 
+def _frame_ixs(call):
+    """DataFrame._ixs(i, axis): what items() yields (at the user's depth) and a few other paths."""
+    src = core.PROV.get(call.instance)
+    result = call.result
+    if not isinstance(src, model.Frame) or not isinstance(result, core.Series):
+        return None
+    from .common import emit_values
+
+    axis = call.arg(1, "axis", 0)
+    if axis == 1:
+        label = result.name
+        col = src.columns.get(label) if core.is_label(label) and label in src.columns else None
+        return emit_values(call, result, col if col is not None else core.flatten(src), src)
+    return emit_values(call, result, core.flatten(src), src, index=())
+
+
+def _frame_update(call):
+    """df.update(other): in place, each column takes values from other's same-labelled column."""
+    df = call.instance
+    src = core.PROV.get(df)
+    other = call.arg(0, "other")
+    found = core.prov(other)
+    if src is None and found is None:
+        return None
+    from .common import union
+
+    if isinstance(df, core.Series):
+        base = src if isinstance(src, model.Values) else model.Values(model.EMPTY)
+        values = model.Values(union((base.col, core.col_of(found) or model.EMPTY)), base.index, base.rows,
+                              base.row_history)
+        core.PROV.set(df, values)
+        return values
+    src = src if isinstance(src, model.Frame) else core.blank_frame(df)
+
+    columns = dict(src.columns)
+    for label in core.labels(df.columns):
+        if isinstance(found, model.Frame):
+            extra = found.columns.get(label)
+        elif isinstance(found, model.Values) and getattr(other, "name", None) == label:
+            extra = found.col
+        else:
+            extra = None
+        if extra is not None and extra.edges:
+            columns[label] = union((columns.get(label, model.EMPTY), extra))
+    frame = model.Frame(columns, src.index, src.rows, src.row_history)
+    core.PROV.set(df, frame)
+    return frame
+
+
+def _series_factorize(call):
+    src = core.PROV.get(call.instance)
+    result = call.result
+    if not isinstance(src, model.Values) or not isinstance(result, tuple) or not result:
+        return None
+    from .common import emit_values, step
+
+    return emit_values(call, result[0], step(src.col, call.op(), T), src)
+
+
+def _values_property(prop):
+    """The .values property: the array it returns carries the provenance of what it came from."""
+    local = core.local
+    fget = prop.fget
+
+    def values(self):
+        result = fget(self)
+        if local.depth:
+            return result
+        found = core.PROV.get(self)
+        if found is not None:
+            from ... import _guard
+
+            _guard.call(core.INTEGRATION, _tag_array, result, found)
+        return result
+
+    return property(values, prop.fset, prop.fdel, prop.__doc__)
+
+
+def _tag_array(array, found):
+    if isinstance(array, core.ndarray):
+        col = found.col if isinstance(found, model.Values) else core.flatten(found)
+        core.PROV.set(array, model.Values(col, found.index, found.rows, found.row_history))
+
+
 SERIES_HANDLERS["__getitem__"] = (_series_getitem, None)
 SERIES_HANDLERS["__setitem__"] = (_series_setitem, None)
 SERIES_HANDLERS["__getattr__"] = (None, None)
@@ -290,6 +374,11 @@ def _fill(table: dict) -> None:
 _fill(DATAFRAME_HANDLERS)
 _fill(SERIES_HANDLERS)
 DATAFRAME_HANDLERS["get"] = (df_getitem, None)
+DATAFRAME_HANDLERS["_ixs"] = (_frame_ixs, None)
+DATAFRAME_HANDLERS["update"] = (_frame_update, None)
+SERIES_HANDLERS["factorize"] = (_series_factorize, None)
+SERIES_HANDLERS["update"] = (_frame_update, None)
+SERIES_HANDLERS["squeeze"] = (identity_reshape, None)
 DATAFRAME_HANDLERS["xs"] = (opaque("DataFrame.xs"), None)
 DATAFRAME_HANDLERS["dot"] = (reduce(A), None)
 
@@ -406,12 +495,19 @@ def instrument(integration, pd) -> None:
             if handler is None:
                 handler = opaque(f"{kind}.{name}")
             callables = "nested" if name in ("agg", "aggregate", "apply", "transform", "where", "mask") else "flat"
-            if name in ("__init__", "__getattr__", "_set_axis") or name in DUNDER_BINARY or name in DUNDER_UNARY:
+            if name in ("__init__", "__getattr__", "_set_axis", "_ixs") or name in DUNDER_BINARY or \
+                    name in DUNDER_UNARY:
                 callables = None
             patch(integration, owner, name, handler, f"{kind}.{name}", prepare=prepare, callables=callables)
     for name in ("pipe",):
         for owner in (pd.DataFrame, pd.Series):
             patch(integration, owner, name, functions.pipe, f"{owner.__name__}.{name}", callables="nested")
+    import inspect
+
+    for owner in (pd.DataFrame, pd.Series):
+        prop = inspect.getattr_static(owner, "values", None)
+        if isinstance(prop, property) and prop.fget is not None and "values" in owner.__dict__:
+            integration.patcher.replace(owner, "values", _values_property(prop))
     indexing.instrument(integration, pd)
     accessors.instrument(integration, pd)
     groupby.instrument(integration, pd)
