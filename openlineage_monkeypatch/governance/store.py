@@ -169,7 +169,7 @@ def lines_relation(paths: Sequence[str]) -> str:
     """
     files = "[" + ", ".join(_quote(p) for p in paths) + "]"
     return (f"read_csv({files}, columns={{'line': 'VARCHAR'}}, delim='\\x01', quote='', escape='', header=false, "
-            "auto_detect=false, max_line_size=33554432, strict_mode=false, filename=true, ignore_errors=true, "
+            "auto_detect=false, max_line_size=8388608, buffer_size=16777216, strict_mode=false, filename=true, ignore_errors=true, "
             "null_padding=false)")
 
 
@@ -504,12 +504,14 @@ class Store:
             f AS (
               SELECT job_ns, job_name, runs, first_seen, last_seen, ns AS out_ns, name AS out_name,
                      unnest(map_entries(f.monkeypatch_columnOperations.fields)) AS entry FROM o
-            ), steps AS (
+            ), g AS (
               SELECT job_ns, job_name, runs, first_seen, last_seen, out_ns, out_name, entry.key AS out_field,
                      coalesce(entry.value.approximate, false) AS approximate,
-                     generate_subscripts(coalesce(entry.value.operations, [NULL]), 1) AS position,
-                     unnest(coalesce(entry.value.operations, [NULL])) AS step
+                     CASE WHEN len(coalesce(entry.value.operations, [])) = 0 THEN [NULL]
+                          ELSE entry.value.operations END AS steps
               FROM f
+            ), steps AS (
+              SELECT * EXCLUDE (steps), generate_subscripts(steps, 1) AS position, unnest(steps) AS step FROM g
             ), rowsteps AS (
               SELECT job_ns, job_name, runs, first_seen, last_seen, ns AS out_ns, name AS out_name,
                      NULL::VARCHAR AS out_field, false AS approximate,
