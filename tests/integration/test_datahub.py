@@ -183,13 +183,12 @@ def test_source_on_handmade_events(datahub_python, tmp_path):
     assert {u for u, _ in _aspects(mcps, "schemaMetadata")} == {out_urn, src_urn}
     runs = _aspects(mcps, "dataProcessInstanceRunEvent")
     assert [r["status"] for _, r in runs] == ["STARTED", "COMPLETE"]
-    # Snowflake names lower-cased like DataHub's Snowflake source, S3 keys untouched
-    lowered = ingest(datahub_python, path, tmp_path, lowercase_platforms=["snowflake"])
-    assert {u for u, _ in _aspects(lowered, "datasetProperties")} == {
+    # options: Snowflake names lower-cased like DataHub's Snowflake source (S3 keys untouched), no INDIRECT-only inputs
+    other = ingest(datahub_python, path, tmp_path, lowercase_platforms=["snowflake"],
+                   include_indirect_column_lineage=False)
+    assert {u for u, _ in _aspects(other, "datasetProperties")} == {
         out_urn, "urn:li:dataset:(urn:li:dataPlatform:snowflake,shop.crm.customers,PROD)"}
-    # without INDIRECT-only inputs
-    indirect_off = ingest(datahub_python, path, tmp_path, include_indirect_column_lineage=False)
-    assert {e[2] for e in actual_fine_grained(indirect_off)} == {"DIRECT:IDENTITY", "DIRECT:TRANSFORMATION:MASKED"}
+    assert {e[2] for e in actual_fine_grained(other)} == {"DIRECT:IDENTITY", "DIRECT:TRANSFORMATION:MASKED"}
 
 
 def test_pipeline_events_in_datahub(demo_run, datahub_python, tmp_path):
