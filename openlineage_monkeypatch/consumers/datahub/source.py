@@ -200,7 +200,9 @@ class OpenLineageEventsSource(Source):
 
     @classmethod
     def create(cls, config_dict: dict, ctx: PipelineContext) -> "OpenLineageEventsSource":
-        return cls(ctx, OpenLineageEventsSourceConfig.model_validate(config_dict))
+        config_class = OpenLineageEventsSourceConfig
+        parse = getattr(config_class, "model_validate", None) or config_class.parse_obj  # pydantic 2 or 1
+        return cls(ctx, parse(config_dict))
 
     def get_report(self) -> SourceReport:
         return self.report
