@@ -13,7 +13,8 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-# Source columns that hold personal data in the demo pipeline: (dataset name suffix, column).
+# Source columns that hold personal data in the demo pipeline: (dataset name suffix, column); the same
+# as integration/pii.yml, which the HTML view (openlineage-monkeypatch view --classifications) uses.
 PII_COLUMNS = {("SHOP.CRM.CUSTOMERS", "EMAIL"), ("SHOP.CRM.CUSTOMERS", "FULL_NAME"),
                ("contact_preferences.csv", "phone")}
 
