@@ -98,6 +98,27 @@ def labels(index) -> tuple:
     return found
 
 
+_POSITIONS: OrderedDict = OrderedDict()
+
+
+def positions(names: tuple) -> dict | None:
+    """label -> position for a tuple of unique labels (None when labels repeat); a small LRU cache."""
+    key = id(names)
+    entry = _POSITIONS.get(key)
+    if entry is not None and entry[0] is names:
+        return entry[1]
+    try:
+        found = dict(zip(names, range(len(names))))
+    except TypeError:
+        found = None
+    if found is not None and len(found) != len(names):
+        found = None
+    _POSITIONS[key] = (names, found)
+    if len(_POSITIONS) > 64:
+        _POSITIONS.popitem(last=False)
+    return found
+
+
 # ---------------------------------------------------------------------------------------------
 # Provenance look-ups
 
