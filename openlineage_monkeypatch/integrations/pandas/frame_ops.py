@@ -805,6 +805,11 @@ def reduce(subtype: str = AGGREGATION, axis_position: int | None = 0):
             return None
         result = call.result
         op = call.op()
+        if src.rows and subtype == AGGREGATION and any(e[2] == SORT for e in src.rows):
+            # an aggregate does not depend on the order the rows were in
+            rows = frozenset(e for e in src.rows if e[2] != SORT)
+            src = Frame(src.columns, src.index, rows, src.row_history) if isinstance(src, Frame) else \
+                Values(src.col, src.index, rows, src.row_history)
         if isinstance(src, Values):
             col = step(src.col, op, subtype)
             if _is_frame(result):
