@@ -526,6 +526,9 @@ def instrument(integration, pd) -> None:
             classes.append(cls)
     import inspect
 
+    base = getattr(pd.core.groupby.groupby, "BaseGroupBy", None)
+    if base is not None and "__iter__" in vars(base):
+        integration.patcher.wrap(base, "__iter__", _iterate)
     done = set()
     for cls in classes:
         for klass in cls.__mro__:
@@ -549,6 +552,45 @@ def instrument(integration, pd) -> None:
                     patch(integration, klass, name, method_handler(name), f"{klass.__name__}.{name}",
                           prepare=prepare)
     del inspect
+
+
+def _iterate(wrapped, instance, args, kwargs):
+    """for key, group in df.groupby(...): each group carries the source's provenance, filtered by key."""
+    iterator = wrapped(*args, **kwargs)
+    if core.local.depth:
+        return iterator
+    state = PROV.get(instance)
+    if not isinstance(state, Grouped):
+        return iterator
+    return _tagged(iterator, state)
+
+
+def _tagged(iterator, state):
+    from ... import _guard
+
+    for item in iterator:
+        _guard.call(core.INTEGRATION, _tag_group, item, state)
+        yield item
+
+
+def _tag_group(item, state: Grouped) -> None:
+    group = item[1] if isinstance(item, tuple) and len(item) == 2 else None
+    if group is None:
+        return
+    src = state.source
+    rows = src.rows | row_edges(state.keys, FILTER)
+    if isinstance(group, core.DataFrame) and isinstance(src, Frame):
+        frame = core.sub_frame(src, group.columns)
+        PROV.set(group, Frame(frame.columns, src.index, rows, src.row_history))
+    elif isinstance(group, core.Series):
+        sel = state.selection
+        if isinstance(src, Values):
+            col = src.col
+        elif is_label(sel) and _has(src.columns, sel):
+            col = src.columns[sel]
+        else:
+            col = flatten(src)
+        PROV.set(group, Values(col, src.index, rows, src.row_history))
 
 
 def resample_grouped(call):
