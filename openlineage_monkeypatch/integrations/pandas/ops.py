@@ -131,6 +131,23 @@ def _value_counts(call):
     return emit_values(call, result, model.EMPTY, src, rows, op, index=index)
 
 
+def _head_tail(call):
+    """head/tail: after a sort, the sort keys decide which rows are kept (a top-N)."""
+    found = identity_reshape(call)
+    if found is None or not found.rows:
+        return found
+    extra = frozenset((e[0], model.INDIRECT, model.FILTER, False) for e in found.rows if e[2] == model.SORT)
+    if not extra or extra <= found.rows:
+        return found
+    from .common import target_of
+
+    rows = found.rows | extra
+    new = model.Frame(found.columns, found.index, rows, found.row_history) if isinstance(found, model.Frame) \
+        else model.Values(found.col, found.index, rows, found.row_history)
+    core.PROV.set(target_of(call), new)
+    return new
+
+
 def _duplicated(call):
     """duplicated(subset): a flag computed from the subset's values (every column without a subset)."""
     obj = call.instance
@@ -435,6 +452,8 @@ DATAFRAME_HANDLERS["get"] = (df_getitem, None)
 DATAFRAME_HANDLERS["_ixs"] = (_frame_ixs, None)
 DATAFRAME_HANDLERS["update"] = (_frame_update, None)
 for _table in (DATAFRAME_HANDLERS, SERIES_HANDLERS):
+    _table["head"] = (_head_tail, None)
+    _table["tail"] = (_head_tail, None)
     _table["duplicated"] = (_duplicated, None)
     _table["combine_first"] = (_combine_first, None)
     for _name in PAIRWISE:
