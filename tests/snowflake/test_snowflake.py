@@ -26,9 +26,11 @@ def check_events(job: Job, spec_checker) -> None:
 
 
 CORE = """
+from io import StringIO
 from snowflake.connector import DictCursor
 conn = connect()
 cur = conn.cursor()
+cur.execute("USE WAREHOUSE transform_wh")
 cur.execute("CREATE TABLE customers (id INT, name VARCHAR, email VARCHAR, status VARCHAR)")
 cur.execute("CREATE TABLE orders (order_id INT, customer_id INT, qty INT, unit_price FLOAT)")
 cur.executemany("INSERT INTO customers (id, name, email, status) VALUES (%s, %s, %s, %s)",
@@ -53,6 +55,8 @@ try:
     cur.execute("SELECT id FROM customers AS OF 1")
 except snowflake.connector.errors.ProgrammingError:
     print("unparseable statement refused")
+for c in conn.execute_stream(StringIO("INSERT INTO status_counts SELECT status, 0 FROM customers WHERE id > 1;")):
+    pass
 cur.execute("DELETE FROM customers WHERE status = 'gone'")
 cur.execute("TRUNCATE TABLE orders")
 print(sorted(r["NAME"] for r in rows), len(rows))
@@ -102,7 +106,8 @@ def test_ctas_column_lineage_and_privileges(core_job):
     assert masked["masking"] is True
     assert [f["name"] for f in output["facets"]["schema"]["fields"]] == ["ORDER_ID", "NAME", "AMOUNT", "EMAIL_HASH"]
     assert output["facets"]["lifecycleStateChange"]["lifecycleStateChange"] == "CREATE"
-    assert {("CREATE TABLE", "SCHEMA", DB), ("USAGE", "DATABASE", "DB1"), ("USAGE", "SCHEMA", DB)} <= actions(output)
+    assert {("CREATE TABLE", "SCHEMA", DB), ("USAGE", "DATABASE", "DB1"), ("USAGE", "SCHEMA", DB),
+            ("USAGE", "WAREHOUSE", "TRANSFORM_WH")} <= actions(output)
     customers = dataset(event, "inputs", ".CUSTOMERS")
     assert ("SELECT", "TABLE", f"{DB}.CUSTOMERS") in actions(customers)
     assert {f["name"] for f in customers["facets"]["schema"]["fields"]} >= {"ID", "NAME", "EMAIL", "STATUS"}
@@ -133,6 +138,11 @@ def test_dict_cursor_execute_string_delete_truncate(core_job):
     assert ("*", f"{DB}.CUSTOMERS", "STATUS", "INDIRECT", "GROUP_BY") in edges_of(counts, ".STATUS_COUNTS")
     (star,) = core_job.with_sql("SELECT * FROM status_counts")
     assert [f["name"] for f in star["inputs"][0]["facets"]["schema"]["fields"]] == ["N", "STATUS"]
+    (stream,) = core_job.with_sql("INSERT INTO status_counts")
+    out = dataset(stream, "outputs", ".STATUS_COUNTS")
+    assert {a["api"] for a in out["facets"]["monkeypatch_access"]["actions"] if a["action"] == "INSERT"} == {
+        "SnowflakeConnection.execute_stream"}
+    assert ("USAGE", "WAREHOUSE", "TRANSFORM_WH") in actions(out)
     (delete,) = core_job.with_sql("DELETE FROM customers")
     assert edges_of(delete, ".CUSTOMERS") == {("*", f"{DB}.CUSTOMERS", "STATUS", "INDIRECT", "FILTER")}
     assert ("DELETE", "TABLE", f"{DB}.CUSTOMERS") in actions(dataset(delete, "outputs", ".CUSTOMERS"))
