@@ -25,6 +25,7 @@ results seen earlier in the run (`catalog`).
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections import OrderedDict
@@ -163,6 +164,9 @@ def facet_text(sql: str, mode: str | None = None) -> str | None:
 # What the run has learned about tables and stages (never queried: seen in statements and results)
 
 
+_catalog_tokens = itertools.count()
+
+
 class Catalog:
     """Per-run knowledge: table -> ordered (column, type) and stage -> URL, bounded, thread-safe."""
 
@@ -173,6 +177,7 @@ class Catalog:
         self._tables: OrderedDict[DatasetId, tuple] = OrderedDict()
         self._stages: OrderedDict[DatasetId, str] = OrderedDict()
         self.version = 0
+        self.token = next(_catalog_tokens)  # cache keys: unlike id(), never reused
 
     def columns(self, dataset: DatasetId) -> tuple | None:
         """((name, type or None), ...) of a table, or None when this run has not seen them."""
@@ -2123,7 +2128,7 @@ def analyze(sql: str, session: Session, params=None, paramstyle: str | None = No
     out = []
     for text in texts:
         prepared = prepare(text, params, paramstyle)
-        key = (prepared, session, cat.version, id(cat)) if results is None or "RESULT_SCAN" not in prepared.upper() \
+        key = (prepared, session, cat.version, cat.token) if results is None or "RESULT_SCAN" not in prepared.upper() \
             else None
         if key is not None:
             with _cache_lock:

@@ -149,9 +149,11 @@ def _after(pending: Pending) -> None:
 def _learn_types(statement: sqllineage.Statement, types) -> None:
     if not types or not statement.learn:
         return
-    for dataset, columns in list(statement.learn.items()):
+    learn = dict(statement.learn)  # statements are shared through the analysis cache: never mutate one
+    for dataset, columns in learn.items():
         if len(columns) == len(types) and all(isinstance(c, str) for c in columns):
-            statement.learn[dataset] = list(zip(columns, types))
+            learn[dataset] = list(zip(columns, types))
+    statement.learn = learn
 
 
 def _failed(pending: Pending, error: BaseException) -> None:
