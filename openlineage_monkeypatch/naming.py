@@ -36,8 +36,34 @@ _SCHEME_NAMESPACES = {"s3": "s3", "s3a": "s3", "s3n": "s3", "gs": "gs", "gcs": "
                       "hdfs": "hdfs", "dbfs": "dbfs", "wasbs": "wasbs"}
 
 
+_S3_HOST = re.compile(r"^(?:(?P<bucket>.+)\.)?s3(?:[.-](?:dualstack\.)?[a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$")
+_PRESIGNED = re.compile(r"(?i)[?&](?:x-amz-signature|x-amz-credential|awsaccesskeyid)=")
+
+
+def s3_from_http(url: str) -> DatasetId | None:
+    """The S3 object an http(s) URL points at: AWS virtual-hosted or path-style hosts, or any host
+    when the URL is presigned (X-Amz-Signature ...: path style, as custom endpoints use it)."""
+    presigned = bool(_PRESIGNED.search(url))
+    parts = urlsplit(strip_query(strip_userinfo(url)))
+    if parts.scheme not in ("http", "https"):
+        return None
+    host = (parts.hostname or "").lower()
+    match = _S3_HOST.match(host)
+    path = unquote(parts.path).lstrip("/")
+    if match and match.group("bucket"):
+        return s3(match.group("bucket"), path) if path else None
+    if match or presigned:
+        bucket, _, key = path.partition("/")
+        return s3(bucket, key) if bucket and key else None
+    return None
+
+
 def from_url(url: str) -> DatasetId | None:
-    """A dataset for a path or URL as pandas/fsspec accept it; None for what is not a dataset (http(s))."""
+    """A dataset for a path or URL as pandas/fsspec accept it (S3 objects behind http(s) URLs too)."""
+    if url[:4].lower() == "http":
+        found = s3_from_http(url)
+        if found is not None:
+            return found
     url = strip_query(strip_userinfo(url))
     if "://" not in url:
         return local_file(url)

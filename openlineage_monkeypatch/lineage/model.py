@@ -100,15 +100,19 @@ def source_edges(field: Field) -> frozenset:
 MAX_HISTORY = 64
 _seq = itertools.count()
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_skip_prefixes: list[str] = [_PACKAGE_DIR]
+_skip_prefixes: list[str] = [_PACKAGE_DIR + os.sep]
 _location_cache: dict = {}
 
 
 def skip_frames_from(*paths: str) -> None:
     """Frames whose file lies under one of these folders are library code, not the user's line."""
     for path in paths:
-        if path and path not in _skip_prefixes:
+        if not path:
+            continue
+        path = os.path.join(os.path.abspath(path), "")
+        if path not in _skip_prefixes:
             _skip_prefixes.append(path)
+            _location_cache.clear()
 
 
 def user_location(depth: int = 2) -> str | None:
@@ -123,7 +127,9 @@ def user_location(depth: int = 2) -> str | None:
         filename = code.co_filename
         internal = _location_cache.get(filename)
         if internal is None:
-            internal = filename.startswith(prefixes) or filename.startswith("<frozen")
+            internal = filename.startswith(prefixes) or filename.startswith(("<frozen", "<__array_function__"))
+            if len(_location_cache) > 4096:
+                _location_cache.clear()
             _location_cache[filename] = internal
         if not internal:
             return f"{filename}:{frame.f_lineno}"

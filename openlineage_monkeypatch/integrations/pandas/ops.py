@@ -1,7 +1,418 @@
-"""Column provenance through DataFrame/Series operations (the engine's pandas front end)."""
+"""Column provenance through DataFrame/Series operations (the engine's pandas front end).
+
+Every public method of DataFrame and Series is patched: the ones listed here with a handler that
+knows their semantics, every other one (except writers, plotting and metadata) with the opaque
+fallback, which over-approximates (every source of the inputs, marked approximate) rather than lose
+an edge. See README "Column lineage in pandas" for the operation -> transformation table.
+"""
 
 from __future__ import annotations
 
+import os
+
+from ...lineage import model
+from . import accessors, core, frame_ops, functions, groupby, indexing, numpy_funcs, reshape
+from .common import A, I, T
+from .frame_ops import (astype, binary, df_delitem, df_eval, df_getattr, df_getitem, df_insert, df_isetitem, df_pop,
+                        df_set_axis_private, df_setitem, drop, drop_duplicates, dropna, filter_labels,
+                        identity_reshape, keep, nlargest, opaque, query, reduce, reindex, rename_like,
+                        select_columns, sort_index, sort_values, unary, where)
+
+ARITHMETIC = ("add", "sub", "mul", "div", "truediv", "floordiv", "mod", "pow", "radd", "rsub", "rmul", "rdiv",
+              "rtruediv", "rfloordiv", "rmod", "rpow", "divide", "multiply", "subtract", "eq", "ne", "lt", "le",
+              "gt", "ge", "divmod", "rdivmod", "combine", "combine_first", "dot", "align_arith")
+DUNDER_BINARY = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
+                 "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__", "__rpow__", "__and__",
+                 "__rand__", "__or__", "__ror__", "__xor__", "__rxor__", "__eq__", "__ne__", "__lt__", "__le__",
+                 "__gt__", "__ge__", "__matmul__", "__rmatmul__", "__divmod__", "__rdivmod__")
+DUNDER_INPLACE = ("__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__imod__", "__ipow__",
+                  "__iand__", "__ior__", "__ixor__")
+DUNDER_UNARY = ("__neg__", "__pos__", "__abs__", "__invert__", "__round__")
+
+REDUCTIONS = ("sum", "mean", "median", "min", "max", "std", "var", "sem", "prod", "product", "count", "nunique",
+              "any", "all", "kurt", "kurtosis", "skew", "idxmax", "idxmin", "mode", "describe", "argmax", "argmin",
+              "autocorr", "memory_usage_values", "item", "first_valid_index_values")
+PAIRWISE = ("corr", "cov", "corrwith")
+ELEMENTWISE = ("abs", "round", "clip", "fillna", "ffill", "bfill", "interpolate", "replace", "isna", "isnull",
+               "notna", "notnull", "isin", "between", "tz_convert", "tz_localize", "to_period", "to_timestamp",
+               "duplicated", "argsort", "searchsorted_values", "update", "repeat", "convert_dtypes_t")
+CUMULATIVE = ("cumsum", "cumprod", "cummax", "cummin", "rank")
+SHIFTS = ("shift", "diff", "pct_change")
+IDENTITY_OPS = ("copy", "head", "tail", "sample", "take", "truncate", "at_time", "between_time", "asfreq", "asof",
+                "set_flags", "swaplevel", "reorder_levels", "droplevel", "rename_axis", "infer_objects",
+                "reindex_like", "align", "xs", "get")
+RENAMES = ("rename", "add_prefix", "add_suffix", "set_axis")
+# never patched: writers (io.py / sql_io.py own them), plotting, metadata, iteration helpers
+EXCLUDED = frozenset({"plot", "hist", "boxplot", "info", "keys", "equals", "memory_usage", "items", "iterrows",
+                      "itertuples", "first_valid_index", "last_valid_index", "sparse", "style", "cat", "dt", "str",
+                      "list", "struct", "from_dict", "from_records", "from_arrow", "to_dict", "to_list", "tolist",
+                      "to_records", "to_string", "to_html", "to_latex", "to_markdown", "to_clipboard", "to_xarray",
+                      "pipe", "__array__"})
+
+
+def _cumulative(name: str):
+    base = keep(A)
+
+    def handler(call):
+        found = base(call)
+        return _add_order(call, found)
+
+    return handler
+
+
+def _shift(name: str):
+    base = keep(T)
+
+    def handler(call):
+        found = base(call)
+        return _add_order(call, found)
+
+    return handler
+
+
+def _add_order(call, found):
+    """Order-dependent steps: the SORT edges of the rows become WINDOW edges of the columns."""
+    from .common import order_edges, target_of
+
+    if found is None or not found.rows:
+        return found
+    extra = order_edges(found.rows)
+    if not extra:
+        return found
+    target = target_of(call)
+    if isinstance(found, model.Frame):
+        columns = {label: model.with_edges(col, extra) if col.edges else col for label, col in found.columns.items()}
+        new = model.Frame(columns, found.index, found.rows, found.row_history)
+    else:
+        new = model.Values(model.with_edges(found.col, extra), found.index, found.rows, found.row_history)
+    core.PROV.set(target, new)
+    return new
+
+
+def _map_handler(call):
+    func = call.arg(0, "arg" if isinstance(call.instance, core.Series) else "func")
+    if isinstance(func, str) or (func is not None and not callable(func) and isinstance(call.instance, core.Series)
+                                 and not isinstance(func, dict)):
+        return functions.elementwise_map(call)
+    return functions.elementwise_map(call)
+
+
+def _series_apply(call):
+    func = call.arg(0, "func")
+    if isinstance(func, (str, list, dict)):
+        return functions.aggregate_like(call, core.PROV.get(call.instance), func)
+    return functions.elementwise_map(call) if call.user is not None else keep(T)(call)
+
+
+def _transform(call):
+    if call.user is not None:
+        return functions.apply_agg_callable(call)
+    return functions.aggregate_like(call, core.PROV.get(call.instance), call.arg(0, "func"))
+
+
+def _value_counts(call):
+    obj = call.instance
+    src = core.PROV.get(obj)
+    result = call.result
+    if src is None or result is None:
+        return None
+    from .common import emit_values, row_edges
+
+    op = call.op()
+    if isinstance(src, model.Values):
+        keys = [src.col]
+    else:
+        subset = call.arg(0, "subset")
+        from .common import key_cols
+
+        keys = key_cols(src, obj, subset) if subset is not None else list(src.columns.values())
+    rows = row_edges(keys, model.GROUP_BY)
+    index = tuple(keys)
+    return emit_values(call, result, model.EMPTY, src, rows, op, index=index)
+
+
+def _unique(call):
+    src = core.PROV.get(call.instance)
+    if src is None:
+        return None
+    from .common import emit_values
+
+    col = src.col if isinstance(src, model.Values) else core.flatten(src)
+    return emit_values(call, call.result, col, src, index=())
+
+
+DATAFRAME_HANDLERS = {
+    "__getitem__": (df_getitem, None),
+    "__setitem__": (df_setitem, None),
+    "__delitem__": (df_delitem, None),
+    "__getattr__": (df_getattr, None),
+    "_set_axis": (df_set_axis_private, None),
+    "__init__": (functions.frame_init, None),
+    "pop": (df_pop, None),
+    "insert": (df_insert, None),
+    "isetitem": (df_isetitem, None),
+    "assign": (functions.assign, functions.prepare_assign),
+    "apply": (functions.apply, functions.prepare_apply),
+    "map": (functions.elementwise_map, None),
+    "applymap": (functions.elementwise_map, None),
+    "agg": (functions.agg, None),
+    "aggregate": (functions.agg, None),
+    "transform": (_transform, None),
+    "set_index": (functions.set_index, None),
+    "reset_index": (functions.reset_index, None),
+    "to_numpy": (functions.to_numpy, None),
+    "squeeze": (functions.squeeze, None),
+    "astype": (astype, None),
+    "drop": (drop, None),
+    "sort_values": (sort_values, None),
+    "sort_index": (sort_index, None),
+    "drop_duplicates": (drop_duplicates, None),
+    "dropna": (dropna, None),
+    "nlargest": (nlargest, None),
+    "nsmallest": (nlargest, None),
+    "query": (query, "level"),
+    "eval": (df_eval, "level"),
+    "filter": (filter_labels, None),
+    "select_dtypes": (select_columns, None),
+    "select": (select_columns, None),
+    "reindex": (reindex, None),
+    "where": (where, None),
+    "mask": (where, None),
+    "value_counts": (_value_counts, None),
+    "convert_dtypes": (keep(I), None),
+}
+
+SERIES_HANDLERS = {
+    "__getitem__": (identity_reshape, None),
+    "__setitem__": (None, None),
+    "__getattr__": (None, None),
+    "__init__": (functions.series_init, None),
+    "apply": (_series_apply, None),
+    "map": (functions.elementwise_map, None),
+    "agg": (functions.agg, None),
+    "aggregate": (functions.agg, None),
+    "transform": (_transform, None),
+    "reset_index": (functions.reset_index, None),
+    "to_numpy": (functions.to_numpy, None),
+    "to_frame": (functions.to_frame, None),
+    "astype": (astype, None),
+    "drop": (drop, None),
+    "sort_values": (sort_values, None),
+    "sort_index": (sort_index, None),
+    "drop_duplicates": (drop_duplicates, None),
+    "dropna": (dropna, None),
+    "nlargest": (nlargest, None),
+    "nsmallest": (nlargest, None),
+    "filter": (filter_labels, None),
+    "reindex": (reindex, None),
+    "where": (where, None),
+    "mask": (where, None),
+    "value_counts": (_value_counts, None),
+    "unique": (_unique, None),
+    "convert_dtypes": (keep(I), None),
+}
+
+
+def _series_getitem(call):
+    """s[mask] filters; s[label] is one value; s[slice] keeps the rows' edges."""
+    from .common import emit_values
+    from .frame_ops import mask_rows
+
+    series = call.instance
+    src = core.PROV.get(series)
+    key = call.args[0] if call.args else None
+    key_found = core.prov(key) if not core.is_label(key) and not isinstance(key, (list, slice)) else None
+    if src is None and key_found is None:
+        return None
+    if src is None:
+        src = model.Values(model.EMPTY)
+    result = call.result
+    if key_found is not None and isinstance(result, core.Series):
+        return emit_values(call, result, src.col, src, mask_rows(key_found), call.op())
+    if isinstance(result, core.Series):
+        return emit_values(call, result, src.col, src)
+    return emit_values(call, result, src.col, src, index=())
+
+
+def _series_setitem(call):
+    from .frame_ops import conditional, value_col
+
+    series = call.instance
+    if len(call.args) < 2:
+        return None
+    key, value = call.args[0], call.args[1]
+    src = core.PROV.get(series)
+    found = core.prov(value) if not isinstance(value, (str, int, bool)) else None
+    key_found = core.prov(key) if not core.is_label(key) and not isinstance(key, (list, slice)) else None
+    if src is None and found is None and key_found is None:
+        return None
+    if src is None:
+        src = model.Values(model.EMPTY)
+    from .common import union
+
+    col = model.with_edges(union((src.col, value_col(found))), conditional(key_found))
+    values = model.Values(col, src.index, src.rows, src.row_history)
+    core.PROV.set(series, values)
+    return values
+
+
+SERIES_HANDLERS["__getitem__"] = (_series_getitem, None)
+SERIES_HANDLERS["__setitem__"] = (_series_setitem, None)
+SERIES_HANDLERS["__getattr__"] = (lambda call: None, None)
+SERIES_HANDLERS["get"] = (_series_getitem, None)
+
+
+def _fill(table: dict) -> None:
+    for name in ARITHMETIC + DUNDER_BINARY:
+        table.setdefault(name, (binary, None))
+    for name in DUNDER_INPLACE:
+        table.setdefault(name, (binary, None))
+    for name in DUNDER_UNARY:
+        table.setdefault(name, (unary, None))
+    for name in REDUCTIONS:
+        table.setdefault(name, (reduce(A), None))
+    table.setdefault("quantile", (reduce(A, axis_position=1), None))
+    for name in PAIRWISE:
+        table.setdefault(name, (reduce(A), None))
+    for name in ELEMENTWISE:
+        table.setdefault(name, (keep(T, extra_args=True), None))
+    for name in CUMULATIVE:
+        table.setdefault(name, (_cumulative(name), None))
+    for name in SHIFTS:
+        table.setdefault(name, (_shift(name), None))
+    for name in IDENTITY_OPS:
+        table.setdefault(name, (identity_reshape, None))
+    for name in RENAMES:
+        table.setdefault(name, (rename_like, None))
+
+
+_fill(DATAFRAME_HANDLERS)
+_fill(SERIES_HANDLERS)
+DATAFRAME_HANDLERS["get"] = (df_getitem, None)
+DATAFRAME_HANDLERS["xs"] = (opaque("DataFrame.xs"), None)
+DATAFRAME_HANDLERS["dot"] = (reduce(A), None)
+
+# methods patched elsewhere (groupby.py, reshape.py, numpy_funcs.py)
+ELSEWHERE = frozenset({"groupby", "resample", "rolling", "expanding", "ewm", "merge", "join", "melt", "pivot",
+                       "pivot_table", "stack", "unstack", "transpose", "explode", "case_when", "__array_ufunc__"})
+
+
+def _one_level_deeper(call):
+    """query/eval look the user's '@variables' up a fixed number of frames above them, and our wrappers
+    add frames: hand pandas the user's namespaces instead (what it would have found there)."""
+    import sys
+
+    kwargs = call.kwargs
+    if "local_dict" in kwargs and "global_dict" in kwargs:
+        return None
+    frame = sys._getframe(1)
+    own = model._PACKAGE_DIR + os.sep
+    while frame is not None and frame.f_code.co_filename.startswith(own):
+        frame = frame.f_back
+    level = kwargs.get("level", 0)
+    while frame is not None and level > 0:
+        frame = frame.f_back
+        level -= 1
+    if frame is None:
+        return None
+    kwargs = dict(kwargs)
+    if kwargs.get("local_dict") is None:
+        kwargs["local_dict"] = frame.f_locals
+    if kwargs.get("global_dict") is None:
+        kwargs["global_dict"] = frame.f_globals
+    return call.args, kwargs
+
+
+def _find_stack_level() -> int:
+    # replaces the code of pandas.util._exceptions.find_stack_level: warnings point at the user's line,
+    # not at our wrapper (only local names: the code runs with that module's globals)
+    import os as _os
+    import sys as _sys
+
+    import pandas as _pd
+
+    pkg_dir = _os.path.dirname(_pd.__file__) + _os.sep
+    test_dir = _os.path.join(pkg_dir, "tests") + _os.sep
+    skip = getattr(_pd, "_olmp_skip_dirs", ())
+    frame = _sys._getframe(0)
+    n = 0
+    while frame:
+        filename = frame.f_code.co_filename
+        if (filename.startswith(pkg_dir) and not filename.startswith(test_dir)) or (skip and filename.startswith(skip)):
+            frame = frame.f_back
+            n += 1
+        else:
+            break
+    del frame
+    return n
+
+
+def _fix_warning_locations(integration, pd) -> None:
+    try:
+        from pandas.util import _exceptions
+    except Exception:  # noqa: BLE001
+        return
+    function = getattr(_exceptions, "find_stack_level", None)
+    if function is None or getattr(function, "__code__", None) is None or function.__code__.co_freevars:
+        return
+    pd._olmp_skip_dirs = (os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep,)
+    integration.patcher.replace(function, "__code__", _find_stack_level.__code__)
+
+
+def _public_methods(cls) -> list[str]:
+    import inspect
+
+    names = []
+    for name in dir(cls):
+        if name.startswith("_") or name in EXCLUDED or name.startswith(("to_", "from_")):
+            continue
+        try:
+            value = inspect.getattr_static(cls, name)
+        except AttributeError:
+            continue
+        if isinstance(value, (property, staticmethod, classmethod, type)) or not callable(value):
+            continue
+        if type(value).__name__ in ("CachedAccessor", "Accessor", "AxisProperty"):
+            continue
+        names.append(name)
+    return names
+
 
 def instrument(integration, pd) -> None:
-    pass
+    import numpy
+
+    core.bind(pd)
+    model.skip_frames_from(os.path.dirname(pd.__file__), os.path.dirname(numpy.__file__))
+    try:
+        import wrapt
+
+        model.skip_frames_from(os.path.dirname(wrapt.__file__))
+    except Exception:  # noqa: BLE001
+        pass
+    patch = core.patch
+    _fix_warning_locations(integration, pd)
+    for owner, table in ((pd.DataFrame, DATAFRAME_HANDLERS), (pd.Series, SERIES_HANDLERS)):
+        kind = owner.__name__
+        names = set(table) | set(_public_methods(owner))
+        for name in sorted(names - ELSEWHERE):
+            if name in EXCLUDED or (name.startswith(("to_", "from_")) and name not in table):
+                continue
+            handler, prepare = table.get(name, (None, None))
+            if prepare == "level":
+                prepare = _one_level_deeper
+            if name in table and handler is None:
+                continue
+            if handler is None:
+                handler = opaque(f"{kind}.{name}")
+            callables = "nested" if name in ("agg", "aggregate", "apply", "transform", "where", "mask") else "flat"
+            if name in ("__init__", "__getattr__", "_set_axis") or name in DUNDER_BINARY or name in DUNDER_UNARY:
+                callables = None
+            patch(integration, owner, name, handler, f"{kind}.{name}", prepare=prepare, callables=callables)
+    for name in ("pipe",):
+        for owner in (pd.DataFrame, pd.Series):
+            patch(integration, owner, name, functions.pipe, f"{owner.__name__}.{name}", callables="nested")
+    indexing.instrument(integration, pd)
+    accessors.instrument(integration, pd)
+    groupby.instrument(integration, pd)
+    reshape.instrument(integration, pd)
+    numpy_funcs.instrument(integration, pd)
