@@ -367,3 +367,45 @@ def test_pandas_to_sql_and_read_sql_through_a_snowflake_engine(snowflake_server,
         ("*", f"{DB}.SCORES", "ID", "INDIRECT", "FILTER"),
     }
     assert not [e for e in job.events for d in e["inputs"] if "INFORMATION_SCHEMA" in d["name"].upper()]
+
+
+END_TO_END = """
+import pandas as pd
+out = sys.argv[1]
+conn = connect()
+cur = conn.cursor()
+cur.execute("CREATE TABLE orders (order_id INT, customer_id INT, qty INT, unit_price FLOAT, email VARCHAR)")
+cur.execute("INSERT INTO orders VALUES (1, 10, 2, 2.5, 'a@x'), (2, 10, 1, 4.0, 'a@x'), (3, 11, 5, 1.0, 'b@x')")
+orders = cur.execute(
+    "SELECT order_id, customer_id, qty * unit_price AS amount, email FROM orders WHERE qty > 0").fetch_pandas_all()
+orders["amount_eur"] = orders["AMOUNT"] * 0.9
+orders["email_hash"] = pd.util.hash_pandas_object(orders["EMAIL"], index=False).astype(str)
+per_customer = orders.groupby("CUSTOMER_ID", as_index=False).agg(total=("amount_eur", "sum"), n=("ORDER_ID", "count"))
+per_customer.to_parquet(out + "/per_customer.parquet", index=False)
+orders[["ORDER_ID", "email_hash"]].to_parquet(out + "/hashed.parquet", index=False)
+print(per_customer.to_dict("list"))
+"""
+
+
+def test_snowflake_to_pandas_to_parquet_end_to_end(snowflake_server, ol_env, tmp_path, spec_checker):
+    out = tmp_path / "out"
+    out.mkdir()
+    job = run_job(END_TO_END, ol_env, tmp_path, snowflake_server.port, str(out))
+    check_events(job, spec_checker)
+    assert job.stdout.strip() == "{'CUSTOMER_ID': [10, 11], 'total': [8.1, 4.5], 'n': [2, 1]}"
+    assert edges_of(job.events, "per_customer.parquet") == {
+        ("CUSTOMER_ID", f"{DB}.ORDERS", "CUSTOMER_ID", "DIRECT", "IDENTITY"),
+        ("total", f"{DB}.ORDERS", "QTY", "DIRECT", "AGGREGATION"),
+        ("total", f"{DB}.ORDERS", "UNIT_PRICE", "DIRECT", "AGGREGATION"),
+        ("n", f"{DB}.ORDERS", "ORDER_ID", "DIRECT", "AGGREGATION"),
+        ("*", f"{DB}.ORDERS", "CUSTOMER_ID", "INDIRECT", "GROUP_BY"),
+        ("*", f"{DB}.ORDERS", "QTY", "INDIRECT", "FILTER"),
+    }
+    (event,) = [e for e in job.running() if any(d["name"].endswith("hashed.parquet") for d in e["outputs"])]
+    hashed = dataset(event, "outputs", "hashed.parquet")["facets"]["columnLineage"]["fields"]["email_hash"]
+    assert [(f["name"], f["field"], f["transformations"][0]["masking"]) for f in hashed["inputFields"]] == [
+        (f"{DB}.ORDERS", "EMAIL", True)]
+    history = dataset(event, "outputs", "hashed.parquet")["facets"]["monkeypatch_columnOperations"]["fields"]
+    assert [op["operation"] for op in history["email_hash"]["operations"]] == [
+        "snowflake.fetch_pandas_all", "pandas.util.hash_pandas_object", "Series.astype"]
+    assert history["email_hash"]["operations"][0]["detail"].endswith("FROM orders WHERE qty > ?")
