@@ -400,26 +400,29 @@ class Rel:
     has not seen the table's columns (`known` is then None and a `*` over it stays unexpanded).
     """
 
-    __slots__ = ("cols", "index", "rows", "dataset", "open", "known", "limited", "opaque")
+    __slots__ = ("cols", "index", "rows", "dataset", "open", "known", "limited", "opaque", "star_rels")
 
     def __init__(self, cols=(), rows: frozenset = NO_EDGES, dataset: DatasetId | None = None, known=None,
-                 limited: bool = False, opaque: bool = False) -> None:
+                 limited: bool = False, opaque: bool = False, star_rels=None) -> None:
         self.cols: list[tuple[str, frozenset, bool]] = list(cols)
         self.index: dict[str, int] = {}
         for i, (name, _, _) in enumerate(self.cols):
             self.index.setdefault(name, i)
         self.rows = rows
         self.dataset = dataset
-        self.open = dataset is not None or opaque
+        self.open = dataset is not None or opaque or bool(star_rels)
         self.known = known
         self.limited = limited
         self.opaque = opaque
+        self.star_rels = star_rels  # the relations under an unexpanded * of this (derived) relation
 
     def knows(self, name: str) -> bool:
         return name in self.index
 
     @property
     def complete(self) -> bool:
+        if self.star_rels:
+            return False
         return self.dataset is None and not self.opaque or self.known is not None
 
     def lookup(self, name: str) -> frozenset | None:
@@ -432,6 +435,12 @@ class Rel:
             return frozenset(edges)
         if self.dataset is not None:
             return source_edges(Field(self.dataset.namespace, self.dataset.name, name))
+        if self.star_rels:
+            # not among the explicit columns: it came through the *
+            candidates = [r for r in self.star_rels if r.knows(name)] or [r for r in self.star_rels if r.open]
+            found = [r.lookup(name) for r in candidates]
+            edges = frozenset().union(*(f for f in found if f))
+            return edges if edges or candidates else None
         if self.opaque:
             edges: set = set()
             for _, e, _ in self.cols:
@@ -449,8 +458,7 @@ class Rel:
         if not names:
             return self
         cols = [(names[i] if i < len(names) else n, e, a) for i, (n, e, a) in enumerate(self.cols)]
-        rel = Rel(cols, self.rows, None, None, self.limited, self.opaque)
-        return rel
+        return Rel(cols, self.rows, None, None, self.limited, self.opaque, self.star_rels)
 
 
 class _Scope:
@@ -724,7 +732,8 @@ class _Walker:
             for edges in keys:
                 rows.update(compose_indirect(frozenset(e for e in edges if e[1] == DIRECT), GROUP_BY))
         limited = _arg(node, "limit", "fetch") is not None or node.args.get("top") is not None
-        rel = Rel(projections, frozenset(rows), limited=limited)
+        under_star = [r for item in star_items or () if item[0] == "star" for r in item[1]]
+        rel = Rel(projections, frozenset(rows), limited=limited, star_rels=under_star or None)
         rel.known = star_items  # carried to the statement when a * stayed unexpanded
         rel.opaque = False
         self._provisional = provisional
@@ -1360,6 +1369,7 @@ class _Analyzer:
             st.rows = rel.rows
             st.inputs = list(walker.inputs)
             st.fields = [(n, None) for n, _, _ in st.columns] if names is None else [(n, None) for n in names]
+            _note_star(st, rel)
         st.notes.extend(walker.notes)
         self.privilege(st, target, "INSERT", "TABLE", "output")
         if overwrite:
@@ -1459,7 +1469,10 @@ class _Analyzer:
             st.inputs = list(walker.inputs)
             types = dict(coldefs)
             st.fields = [(n, types.get(n)) for n, _, _ in st.columns]
-            st.learn[target] = st.fields
+            if _note_star(st, rel):
+                st.fields = None  # the * hides columns: the table has more than we can name
+            else:
+                st.learn[target] = st.fields
             for dataset in st.inputs:
                 self.privilege(st, dataset, "SELECT", "TABLE", "input")
         else:
@@ -1855,6 +1868,16 @@ class _Analyzer:
         elif kind in ("WAREHOUSE", "ROLE", "SECONDARY ROLES"):
             st.use[kind.lower().replace(" ", "_")] = parts[-1]
         return st
+
+
+def _note_star(st: Statement, rel: Rel) -> bool:
+    """A write whose query has a * over a table this run has not seen: its columns are partly unknown."""
+    if isinstance(rel.known, list) and any(item[0] == "star" for item in rel.known):
+        st.star = rel.known
+        st.approximate = True
+        st.notes.append("* over a table whose columns this run has not seen: column lineage is partial")
+        return True
+    return False
 
 
 def _schema_of(dataset: DatasetId) -> str:

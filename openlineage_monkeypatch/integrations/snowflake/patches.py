@@ -70,10 +70,10 @@ def _before(cursor, args, kwargs, api: str, many: bool = False) -> Pending | Non
     io = sqllineage.current_io()
     if label:
         api = label
-    elif "_is_put_get" in kwargs:
-        api = "SnowflakeConnection.execute_stream"
     elif io is not None and io.api:
         api = io.api
+    elif "_is_put_get" in kwargs:  # only execute_stream (and so execute_string) passes it
+        api = "SnowflakeConnection.execute_stream"
     return Pending(cursor, command, params, paramstyle, state, api, model.user_location(3), io,
                    bool(kwargs.get("_is_internal")))
 
