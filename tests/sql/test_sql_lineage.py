@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from openlineage_monkeypatch.lineage import sql
+from openlineage_monkeypatch.lineage import sql, sqlwalk
 from tests.sql.cases import CASES, DATABASE, NAMESPACE, SCHEMA
 
 SESSION = sql.Session("snowflake", NAMESPACE, DATABASE, SCHEMA)
@@ -74,7 +74,7 @@ def test_every_parsed_statement_also_parses_in_openlineage_sql_or_says_why():
         if case.error:
             continue
         for text in sql.split_statements(case.sql):
-            ols = sql._ols_parse(sql.prepare(text, case.params, case.paramstyle), "snowflake", SESSION) \
+            ols = sqlwalk._ols_parse(sql.prepare(text, case.params, case.paramstyle), "snowflake", SESSION) \
                 if "INSERT ALL" not in text else None
             if ols is None or not ols["ok"]:
                 continue
