@@ -19,8 +19,8 @@ import sys
 import threading
 from collections import OrderedDict
 
-from ... import naming, run
-from ...lineage import facets, model, table
+from ... import naming
+from ...lineage import model, table
 from ...lineage import sql as sqllineage
 from .. import _sqlrecord
 from . import _state
@@ -446,5 +446,3 @@ def instrument(integration, pd) -> None:
 
     when_imported("sqlite3", lambda module: instrument_sqlite3(integration, module))
 
-
-__all__ = ["instrument", "target_for", "Target", "facets"]

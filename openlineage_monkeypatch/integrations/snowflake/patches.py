@@ -70,10 +70,10 @@ def _before(cursor, args, kwargs, api: str, many: bool = False) -> Pending | Non
     io = sqllineage.current_io()
     if label:
         api = label
-    elif "_is_put_get" in kwargs:
-        api = "SnowflakeConnection.execute_stream"
     elif io is not None and io.api:
         api = io.api
+    elif "_is_put_get" in kwargs:  # only execute_stream (and so execute_string) passes it
+        api = "SnowflakeConnection.execute_stream"
     return Pending(cursor, command, params, paramstyle, state, api, model.user_location(3), io,
                    bool(kwargs.get("_is_internal")))
 
@@ -149,9 +149,11 @@ def _after(pending: Pending) -> None:
 def _learn_types(statement: sqllineage.Statement, types) -> None:
     if not types or not statement.learn:
         return
-    for dataset, columns in list(statement.learn.items()):
+    learn = dict(statement.learn)  # statements are shared through the analysis cache: never mutate one
+    for dataset, columns in learn.items():
         if len(columns) == len(types) and all(isinstance(c, str) for c in columns):
-            statement.learn[dataset] = list(zip(columns, types))
+            learn[dataset] = list(zip(columns, types))
+    statement.learn = learn
 
 
 def _failed(pending: Pending, error: BaseException) -> None:
