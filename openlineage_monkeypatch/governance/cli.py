@@ -54,6 +54,11 @@ def _source_args(p: argparse.ArgumentParser) -> None:
                    help="event files (NDJSON, .gz), folders or globs (default: the embedded event folder and spool)")
     p.add_argument("--marquez", action="append", default=[], metavar="URL",
                    help="also read a Marquez API (events, lineage and column-lineage endpoints)")
+    p.add_argument("--sql", action="append", default=[], metavar="QUERY",
+                   help="also read events from a DuckDB query returning one VARCHAR column `line` (e.g. Marquez's "
+                        "lineage_events.event through an ATTACHed PostgreSQL)")
+    p.add_argument("--sql-setup", action="append", default=[], metavar="STATEMENTS",
+                   help="DuckDB statements run first (INSTALL postgres; LOAD postgres; ATTACH ...)")
     p.add_argument("--since", type=parse_time, help="window start (ISO time or 7d, 12h ...)")
     p.add_argument("--until", type=parse_time, help="window end, exclusive")
     p.add_argument("--classifications", metavar="FILE", help="YAML: column patterns -> classes (email: PII)")
@@ -100,17 +105,29 @@ class Loaded:
     """A loaded store and survey plus what the sources said; closes the store on exit."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        from .. import config
-        from .classify import load_rules
-        from .sources import default_sources, fetch_marquez, resolve_paths
-        from .store import Store
-        from .survey import Sensitivity, Survey
+        try:
+            from .classify import load_rules
+            from .store import Store
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise OSError(f"{exc.name or exc}: install the governance extra: "
+                          "pip install 'openlineage-monkeypatch[governance]'") from exc
 
         rules = load_rules(args.classifications) if args.classifications else []
         self.tmp = tempfile.TemporaryDirectory(prefix="olmp-sources-")
         self.store = Store(memory_limit=args.memory_limit, threads=args.threads)
+        try:
+            self._load(args, rules)
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def _load(self, args: argparse.Namespace, rules) -> None:
+        from .. import config
+        from .sources import default_sources, fetch_marquez, resolve_paths
+        from .survey import Sensitivity, Survey
+
         sources = list(args.sources)
-        if not sources and not args.marquez:
+        if not sources and not args.marquez and not args.sql:
             sources = default_sources(config.settings())
             self.store.summary.notes.append("default sources: " + (", ".join(sources) or
                                                                    f"none found ({config.settings().events_dir})"))
@@ -128,6 +145,11 @@ class Loaded:
             files.append(path)
             clients.append(client)
         self.store.load_files(files)
+        for statements in args.sql_setup:
+            self.store.con.execute(statements)
+        for query in args.sql:
+            self.store.load_relation(query)
+            self.store.summary.sources.append(f"sql: {query}")
         self.store.finish_loading(args.since, args.until, all_producers=args.all_producers)
         extra: dict = {}
         if clients:
@@ -149,6 +171,16 @@ class Loaded:
     def __exit__(self, *exc) -> None:
         self.store.close()
         self.tmp.cleanup()
+
+
+def _duckdb_error():
+    """duckdb.Error (bad --sql, a source DuckDB cannot read): a usage error, not a traceback."""
+    try:
+        import duckdb
+
+        return duckdb.Error
+    except ImportError:  # pragma: no cover - the governance extra is missing
+        return OSError
 
 
 def _write(text: str, out: str | None) -> None:
@@ -176,7 +208,7 @@ def cmd_survey(args: argparse.Namespace) -> int:
 
     try:
         loaded = Loaded(args)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, _duckdb_error()) as exc:
         print(f"openlineage-monkeypatch survey: {exc}", file=sys.stderr)
         return 2
     with loaded:
@@ -209,7 +241,7 @@ def cmd_policy(args: argparse.Namespace) -> int:
             return 2
     try:
         loaded = Loaded(args)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, _duckdb_error()) as exc:
         print(f"openlineage-monkeypatch policy: {exc}", file=sys.stderr)
         return 2
     with loaded:
@@ -253,7 +285,7 @@ def cmd_view(args: argparse.Namespace) -> int:
 
     try:
         loaded = Loaded(args)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, _duckdb_error()) as exc:
         print(f"openlineage-monkeypatch view: {exc}", file=sys.stderr)
         return 2
     with loaded:

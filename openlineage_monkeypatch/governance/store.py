@@ -2,9 +2,11 @@
 
 Two passes over the events, never a Python list of them:
 
-1. Every line is validated and parsed once (`from_json`); what is kept per event is narrow: identity,
-   time, the run facets the survey needs (small), and per dataset its namespace, name and a hash of
-   its facets. Events are then checked, de-duplicated (runId + eventType + eventTime) and windowed.
+1. Every line is parsed by DuckDB's JSON reader straight into the structure below (a lighter scan
+   first counts lines, malformed lines and unknown facet keys); what is kept per event is narrow:
+   identity, time, the run facets the survey needs (small), and per dataset its namespace, name and
+   a hash of its facets. Events are then checked, de-duplicated (runId + eventType + eventTime) and
+   windowed.
 2. A run mentions a dataset in several events (a RUNNING per output, then COMPLETE with everything);
    the last mention is the most complete (access counts and schemas are cumulative, the lineage is
    the final one). Runs of the same job almost always produce identical facets, so the distinct
@@ -13,9 +15,10 @@ Two passes over the events, never a Python list of them:
    are weighted by the number of runs behind each variant.
 
 DuckDB runs with a memory limit and a private temporary folder, so it spills to disk instead of
-growing without bound. The SQL needs nothing but a relation with one VARCHAR column `line` holding
-an event: `Store.load_relation()` takes any, e.g. Marquez's `lineage_events.event` through DuckDB's
-postgres extension (see the README section "Governance: survey and policy").
+growing without bound. Besides files, the SQL needs nothing but a relation with one VARCHAR column
+`line` holding an event: `Store.load_relation()` takes any, e.g. Marquez's `lineage_events.event`
+through DuckDB's postgres extension (see the README section "Governance: survey and policy").
+A file with an event larger than 64 MB is reported unreadable.
 """
 
 from __future__ import annotations
@@ -161,16 +164,14 @@ def _chunks(paths: Sequence[str], folder: str, unreadable: list):
     worker.join()
 
 
-def lines_relation(paths: Sequence[str]) -> str:
-    """read_csv over NDJSON files (plain or .gz) as one VARCHAR column `line`, plus `filename`.
+JSON_OPTIONS = "format='newline_delimited', ignore_errors=true, maximum_object_size=16777216"
+LARGE_JSON_OPTIONS = JSON_OPTIONS.replace("16777216", "67108864")  # retried per file when an event is larger
 
-    \\x01 as delimiter and no quoting: a valid JSON line never holds a raw control character, so
-    every valid line comes back whole; blank lines come back NULL.
-    """
+
+def lines_relation(paths: Sequence[str], options: str = JSON_OPTIONS) -> str:
+    """The non-blank lines of NDJSON files (plain or .gz) as one VARCHAR column `line`, NULL when malformed."""
     files = "[" + ", ".join(_quote(p) for p in paths) + "]"
-    return (f"read_csv({files}, columns={{'line': 'VARCHAR'}}, delim='\\x01', quote='', escape='', header=false, "
-            "auto_detect=false, max_line_size=8388608, buffer_size=16777216, strict_mode=false, filename=true, ignore_errors=true, "
-            "null_padding=false)")
+    return f"(SELECT json::VARCHAR AS line FROM read_json_objects({files}, {options}))"
 
 
 @dataclass
@@ -193,7 +194,7 @@ class LoadSummary:
     def as_dict(self) -> dict:
         return {
             "sources": self.sources, "files": self.files, "unreadableFiles": self.unreadable_files,
-            "lines": self.lines, "blank": self.blank, "events": self.events,
+            "lines": self.lines, "events": self.events,
             "skipped": {"malformed": self.malformed, "invalid": self.invalid, "otherProducer": self.other_producer,
                         "duplicate": self.duplicates, "outsideWindow": self.outside_window},
             "unknownFacets": self.unknown_facets, "otherProducers": self.other_producers, "notes": self.notes,
@@ -224,7 +225,9 @@ class Store:
         self.since: datetime | None = None
         self.until: datetime | None = None
         self.timings: dict[str, float] = {}
-        self._relations: list[str] = []
+        self._relations: list[tuple[str, object]] = []
+        self._raw_created = False
+        self._null_rows = 0
         self._loaded = False
 
     def __enter__(self) -> "Store":
@@ -251,42 +254,96 @@ class Store:
 
     # -- pass 1 ---------------------------------------------------------------------------------
 
-    def _parse_into_raw(self, relation: str, has_filename: bool = False) -> None:
+    _KNOWN_SQL = "[" + ", ".join(_quote(k) for k in sorted(KNOWN_FACETS)) + "]"
+    # every facets object (run, job, inputs[*], outputs[*]) in one walk of the document
+    _UNKNOWN_SQL = ("list_filter(list_distinct(flatten(coalesce(json_keys({col}, '$..facets'), []))), "
+                    "lambda k: NOT list_contains(" + "{known}" + ", k))")
+
+    def _unknown(self, column: str) -> str:
+        return self._UNKNOWN_SQL.format(col=column, known=self._KNOWN_SQL)
+
+    @staticmethod
+    def _narrow(e: str, source: int, file_sql: str) -> str:
+        """The columns kept per event (pass 1), from a parsed event struct expression `e`."""
+        return f"""
+            {source} AS source, {file_sql} AS file, {e}.run.runId AS run_id, upper({e}.eventType) AS event_type,
+            {e}.eventTime AS raw_time, TRY_CAST({e}.eventTime AS TIMESTAMPTZ) AS t,
+            {e}.job.namespace AS job_ns, {e}.job.name AS job_name, {e}.producer AS producer,
+            {e}.run.facets AS run_facets,
+            list_transform({e}.inputs, lambda d: {{'ns': d.namespace, 'name': d.name, 'h': hash(d.facets)}}) AS inputs,
+            list_transform({e}.outputs, lambda d: {{'ns': d.namespace, 'name': d.name, 'h': hash(d.facets)}}) AS outputs
+        """
+
+    def _insert_raw(self, select: str) -> None:
+        if self._raw_created:
+            self._exec(f"INSERT INTO raw {select}")
+        else:
+            self._exec(f"CREATE TABLE raw AS {select}")
+            self._raw_created = True
+
+    def _count_unknown(self, table: str) -> None:
+        for key, count in self.con.execute(
+                f"SELECT k, count(*) FROM (SELECT unnest(unknown) AS k FROM {table} WHERE len(unknown) > 0) "
+                "GROUP BY k").fetchall():
+            self.summary.unknown_facets[key] = self.summary.unknown_facets.get(key, 0) + count
+
+    def _parse_files(self, paths: Sequence[str], options: str = JSON_OPTIONS) -> None:
+        """Pass 1 over files: DuckDB's JSON reader parses each line straight into the structure.
+
+        A first, lighter scan (read_json_objects) counts the lines, the malformed ones and the
+        unknown facet keys of our producer's events; the second (read_json with typed columns) yields
+        one row per non-blank line, all NULL for a malformed one (counted already, so not "invalid").
+        """
+        files = "[" + ", ".join(_quote(p) for p in paths) + "]"
+        ours = _quote(OUR_PRODUCER_PREFIX)
+        self._exec(f"""
+            CREATE OR REPLACE TEMP TABLE scan AS
+            SELECT json IS NOT NULL AS valid,
+                   CASE WHEN json IS NOT NULL AND strpos(json, {ours}) > 0 THEN {self._unknown('json')} END AS unknown
+            FROM read_json_objects({files}, {options})
+        """)
+        lines, valid = self.con.execute("SELECT count(*), count(*) FILTER (valid) FROM scan").fetchone()
+        columns = "{" + ", ".join(f"{_quote(k)}: {_quote(_sql_type(v))}" for k, v in STRUCTURE.items()) + "}"
+        source = len(self._relations)
+        self._insert_raw(f"""
+            SELECT {self._narrow('r', source, 'filename')}
+            FROM (SELECT struct_pack(eventType, eventTime, producer, job, run, inputs, outputs) AS r, filename
+                  FROM read_json({files}, {options}, columns={columns}, filename=true))
+        """)
+        self._count_unknown("scan")
+        self._exec("DROP TABLE scan")
+        self.summary.lines += lines
+        self.summary.malformed += lines - valid
+        self._null_rows += lines - valid
+        self._relations.append(("files", list(paths)))
+
+    def _parse_lines(self, relation: str) -> None:
+        """Pass 1 over any relation with a VARCHAR column `line` (one event per row)."""
         structure = _quote(json.dumps(STRUCTURE))
-        file_column = "filename" if has_filename else "NULL::VARCHAR"
-        known = "[" + ", ".join(_quote(k) for k in sorted(KNOWN_FACETS)) + "]"
         source = len(self._relations)
         # Invalid lines become NULL before any other JSON function sees them (CASE would not protect a
         # vectorized function from the other rows of its batch). from_json and json_keys turn values
         # of unexpected types into NULL rather than failing.
-        select = f"""
+        self._exec(f"""
+            CREATE OR REPLACE TEMP TABLE scan AS
             WITH l AS (
               SELECT line IS NULL OR (strlen(line) < 16 AND trim(line) = '') AS blank,
-                     CASE WHEN json_valid(line) THEN line END AS line, {file_column} AS filename
-              FROM {relation}
-            ), p AS (
-              SELECT blank, filename, line IS NOT NULL AS valid, from_json(line, {structure}) AS e,
-                     list_filter(list_distinct(flatten([flatten(coalesce(json_keys(line, '$.*.facets'), [])),
-                                                        flatten(coalesce(json_keys(line, '$.*[*].facets'), []))])),
-                                 lambda k: NOT list_contains({known}, k)) AS unknown
-              FROM l
+                     CASE WHEN json_valid(line) THEN line END AS line FROM {relation}
             )
-            SELECT blank, valid, {source} AS source, filename AS file, e.run.runId AS run_id, upper(e.eventType) AS event_type,
-                   e.eventTime AS raw_time, TRY_CAST(e.eventTime AS TIMESTAMPTZ) AS t,
-                   e.job.namespace AS job_ns, e.job.name AS job_name, e.producer AS producer,
-                   e.run.facets AS run_facets,
-                   list_transform(e.inputs, lambda d: {{'ns': d.namespace, 'name': d.name, 'h': hash(d.facets)}})
-                     AS inputs,
-                   list_transform(e.outputs, lambda d: {{'ns': d.namespace, 'name': d.name, 'h': hash(d.facets)}})
-                     AS outputs,
-                   unknown
-            FROM p
-        """
-        if not self._relations:
-            self._exec(f"CREATE TABLE raw AS {select}")
-        else:
-            self._exec(f"INSERT INTO raw {select}")
-        self._relations.append(relation)
+            SELECT blank, line IS NOT NULL AS valid, from_json(line, {structure}) AS e,
+                   CASE WHEN strpos(line, {_quote(OUR_PRODUCER_PREFIX)}) > 0 THEN {self._unknown('line')} END
+                     AS unknown
+            FROM l
+        """)
+        lines, blank, valid = self.con.execute(
+            "SELECT count(*) FILTER (NOT blank), count(*) FILTER (blank), count(*) FILTER (valid) FROM scan").fetchone()
+        self._count_unknown("scan")
+        self._insert_raw(f"SELECT {self._narrow('e', source, 'NULL::VARCHAR')} FROM scan WHERE valid")
+        self._exec("DROP TABLE scan")
+        self.summary.lines += lines
+        self.summary.blank += blank
+        self.summary.malformed += lines - valid
+        self._relations.append(("sql", relation))
 
     def load_files(self, paths: Sequence[str]) -> None:
         """Parse NDJSON files (.gz too). A file that cannot be read is skipped and reported.
@@ -318,21 +375,24 @@ class Store:
 
         file_errors = (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException)
         try:
-            self._parse_into_raw(lines_relation(paths), has_filename=True)
+            self._parse_files(paths)
             return
         except file_errors:  # find the bad file(s) one by one
-            if len(paths) == 1:
-                self.summary.unreadable_files.append({"path": paths[0], "error": "unreadable"})
-                return
+            pass
         for path in paths:
             try:
-                self._parse_into_raw(lines_relation([path]), has_filename=True)
+                try:
+                    self._parse_files([path])
+                except duckdb.InvalidInputException as exc:
+                    if "maximum_object_size" not in str(exc):
+                        raise
+                    self._parse_files([path], LARGE_JSON_OPTIONS)
             except file_errors as exc:
                 self.summary.unreadable_files.append({"path": path, "error": f"{type(exc).__name__}: {exc}"[:300]})
 
     def load_relation(self, relation_sql: str) -> None:
         """Parse any relation with a VARCHAR column `line` (one OpenLineage event per row)."""
-        self._parse_into_raw(f"({relation_sql})")
+        self._parse_lines(f"({relation_sql})")
 
     # -- checks, window, aggregation --------------------------------------------------------------
 
@@ -343,12 +403,9 @@ class Store:
             raise RuntimeError("finish_loading() was already called")
         self._loaded = True
         self.since, self.until = since, until
-        if not self._relations:
-            self._parse_into_raw("(SELECT NULL::VARCHAR AS line WHERE false)")
+        if not self._raw_created:
+            self._parse_lines("(SELECT NULL::VARCHAR AS line WHERE false)")
         s = self.summary
-        s.lines, s.blank, s.malformed = self.con.execute(
-            "SELECT count(*), count(*) FILTER (blank), count(*) FILTER (NOT blank AND NOT valid) FROM raw"
-        ).fetchone()
         since_sql, until_sql = _time_literal(since), _time_literal(until)
         producer_ok = "true" if all_producers else f"starts_with(coalesce(producer, ''), {_quote(OUR_PRODUCER_PREFIX)})"
         self._exec(f"""
@@ -360,7 +417,7 @@ class Store:
                        THEN 'invalid'
                   WHEN NOT {producer_ok} THEN 'other_producer'
                   ELSE 'ok' END AS status, run_id, event_type, raw_time, t
-              FROM raw WHERE valid
+              FROM raw
             )
             SELECT rid, CASE
                      WHEN status <> 'ok' THEN status
@@ -372,7 +429,7 @@ class Store:
             FROM checked
         """)
         counts = dict(self.con.execute("SELECT status, count(*) FROM ev GROUP BY status").fetchall())
-        s.invalid = counts.get("invalid", 0)
+        s.invalid = max(0, counts.get("invalid", 0) - self._null_rows)
         s.other_producer = counts.get("other_producer", 0)
         s.duplicates = counts.get("duplicate", 0)
         s.outside_window = counts.get("outside_window", 0)
@@ -382,12 +439,9 @@ class Store:
             "WHERE ev.status = 'other_producer' GROUP BY ALL ORDER BY 2 DESC LIMIT 20").fetchall())
         self._exec("""
             CREATE TEMP TABLE ok AS
-            SELECT r.* EXCLUDE (blank, valid, unknown), r.rowid AS rid FROM raw r JOIN ev ON ev.rid = r.rowid
-            WHERE ev.status = 'ok'
+            SELECT r.*, r.rowid AS rid FROM raw r JOIN ev ON ev.rid = r.rowid WHERE ev.status = 'ok'
         """)
-        s.unknown_facets = dict(self.con.execute(
-            "SELECT k, count(*) FROM (SELECT unnest(r.unknown) AS k FROM raw r JOIN ev ON ev.rid = r.rowid "
-            "WHERE ev.status = 'ok' AND len(r.unknown) > 0) GROUP BY k ORDER BY 2 DESC, 1 LIMIT 50").fetchall())
+        s.unknown_facets = dict(sorted(s.unknown_facets.items(), key=lambda kv: (-kv[1], kv[0]))[:50])
         self._exec("DROP TABLE raw")
         self._exec("DROP TABLE ev")
         self._aggregate()
@@ -609,24 +663,35 @@ class Store:
             "SELECT source, list(DISTINCT file) FILTER (file IS NOT NULL), list(DISTINCT run_id) FROM rep_events "
             "GROUP BY source ORDER BY source").fetchall()
         for source, files, run_ids in groups:
-            relation = lines_relation(files) if files else self._relations[source]
-            wanted = "[" + ", ".join(_quote(r) for r in run_ids) + "]::VARCHAR[]"
-            # a regular expression finds candidate lines far faster than parsing every line again;
-            # the few candidates are then parsed and matched exactly
-            self._exec(f"""
-                INSERT INTO full_events
-                WITH k AS (
-                  SELECT line FROM {relation}
-                  WHERE list_has_any(regexp_extract_all(line, '"runId"\\s*:\\s*"([^"]+)"', 1), {wanted})
-                ), c AS (
-                  SELECT from_json(CASE WHEN json_valid(line) THEN line END, {structure}) AS e FROM k
-                )
-                SELECT r.rid, any_value(c.e) FROM c JOIN rep_events r
-                  ON r.source = {source} AND r.run_id = c.e.run.runId AND r.event_type = upper(c.e.eventType)
-                     AND r.raw_time = c.e.eventTime
-                GROUP BY r.rid
-            """)
+            kind, what = self._relations[source]
+            if kind != "files":
+                self._fetch_from(what, source, run_ids, structure)
+                continue
+            try:
+                self._fetch_from(lines_relation(files), source, run_ids, structure)
+            except Exception as exc:  # noqa: BLE001 - an event over 16 MB: again with the larger limit
+                if "maximum_object_size" not in str(exc):
+                    raise
+                self._fetch_from(lines_relation(files, LARGE_JSON_OPTIONS), source, run_ids, structure)
         self._exec("DROP TABLE rep_events")
+
+    def _fetch_from(self, relation: str, source: int, run_ids: list[str], structure: str) -> None:
+        wanted = "[" + ", ".join(_quote(r) for r in run_ids) + "]::VARCHAR[]"
+        # a regular expression finds candidate lines far faster than parsing every line again;
+        # the few candidates are then parsed and matched exactly
+        self._exec(f"""
+            INSERT INTO full_events
+            WITH k AS (
+              SELECT line FROM {relation}
+              WHERE list_has_any(regexp_extract_all(line, '"runId"\\s*:\\s*"([^"]+)"', 1), {wanted})
+            ), c AS (
+              SELECT from_json(CASE WHEN json_valid(line) THEN line END, {structure}) AS e FROM k
+            )
+            SELECT r.rid, any_value(c.e) FROM c JOIN rep_events r
+              ON r.source = {source} AND r.run_id = c.e.run.runId AND r.event_type = upper(c.e.eventType)
+                 AND r.raw_time = c.e.eventTime
+            GROUP BY r.rid
+        """)
 
     # -- queries ---------------------------------------------------------------------------------
 

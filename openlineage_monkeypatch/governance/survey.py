@@ -130,6 +130,13 @@ class Survey:
 
     def closure(self, start: tuple, direction: str = "down") -> dict[tuple, dict]:
         """Columns reachable from `start` (transitively): {column: {hops, direct, via}}."""
+        cache = self.__dict__.setdefault("_closures", {})
+        key = (start, direction)
+        if key not in cache:
+            cache[key] = self._closure(start, direction)
+        return cache[key]
+
+    def _closure(self, start: tuple, direction: str) -> dict[tuple, dict]:
         adjacency = self.down if direction == "down" else self.up
         reached: dict[tuple, dict] = {}
         queue = deque([(start, 0, True)])

@@ -1,7 +1,11 @@
 """Event sets for tests and benchmarks: a small builder for exact hand-built runs, and a fast
 generator of large synthetic event sets shaped like ours (START, one RUNNING per output, COMPLETE).
 
-    python -m openlineage_monkeypatch.governance.synthetic --events 1000000 --files 16 --gzip OUT_DIR
+    python -m openlineage_monkeypatch.governance.synthetic OUT_DIR --events 1000000 [--layout runs] [--gzip]
+    python -m openlineage_monkeypatch.governance.synthetic OUT_DIR --events 1000000 --bench
+
+--bench then runs `openlineage-monkeypatch survey OUT_DIR --format json` in a child process and
+prints its wall time and peak memory (the child's maximum resident set size).
 
 The generator writes every event of a run to the same file, spreads runs over a time span, and can
 inject the bad input the survey must survive (malformed lines, duplicates, other producers, unknown
@@ -443,15 +447,45 @@ def main(argv=None) -> int:
     parser.add_argument("--clean", action="store_true", help="no injected bad input")
     parser.add_argument("--layout", choices=("files", "runs"), default="files",
                         help="files: --files big files; runs: one file per run in day folders (embedded transport)")
+    parser.add_argument("--bench", action="store_true", help="then time `survey` over the set in a child process")
+    parser.add_argument("--reuse", action="store_true", help="with --bench: survey OUT_DIR as it is, generate nothing")
     args = parser.parse_args(argv)
-    began = time.perf_counter()
-    counts = generate(args.out_dir, args.events, args.files, args.seed, args.gzip, args.width, bad=not args.clean,
-                      layout=args.layout)
-    counts.pop("paths")
-    counts["seconds"] = round(time.perf_counter() - began, 1)
-    json.dump(counts, sys.stdout, indent=2)
-    print()
+    if not args.reuse:
+        began = time.perf_counter()
+        counts = generate(args.out_dir, args.events, args.files, args.seed, args.gzip, args.width,
+                          bad=not args.clean, layout=args.layout)
+        counts.pop("paths")
+        counts["seconds"] = round(time.perf_counter() - began, 1)
+        json.dump({"generated": counts}, sys.stdout, indent=2)
+        print()
+    if args.bench:
+        json.dump({"survey": bench(args.out_dir)}, sys.stdout, indent=2)
+        print()
     return 0
+
+
+def bench(folder: str, extra_args=()) -> dict:
+    """Wall time and peak RSS of `openlineage-monkeypatch survey FOLDER --format json` in a child."""
+    import resource
+    import subprocess
+
+    out = os.path.join(folder, os.pardir, "survey-bench.json")
+    command = [sys.executable, "-m", "openlineage_monkeypatch.cli", "survey", folder, "--format", "json",
+               "--out", out, "--timings", *extra_args]
+    began = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - began
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_kb = usage.ru_maxrss
+    timings = [line for line in done.stderr.splitlines() if line.startswith("timing ")]
+    with open(out, encoding="utf-8") as handle:
+        data = json.load(handle)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    return {"command": " ".join(command), "exit": done.returncode, "seconds": round(seconds, 1),
+            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1), "peak_rss_mb": round(peak_kb / 1024),
+            "load_average_after": load, "events": data["input"]["events"],
+            "runs": data["overview"]["runs"], "skipped": data["input"]["skipped"], "steps": timings,
+            "cpus": os.cpu_count()}
 
 
 if __name__ == "__main__":

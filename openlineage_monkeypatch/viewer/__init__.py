@@ -147,3 +147,21 @@ def write(path: str, data: dict, report_html: str | None = None) -> str:
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
     return path
+
+
+def from_events(sources, out: str, title: str = "Lineage") -> dict:
+    """Write the page for event files or folders (what `openlineage-monkeypatch view` does); returns
+    the embedded data. Needs the governance extra (DuckDB)."""
+    from ..governance.sources import resolve_paths
+    from ..governance.store import Store
+    from ..governance.survey import Survey
+
+    files, notes = resolve_paths([str(s) for s in sources])
+    with Store() as store:
+        store.load_files(files)
+        store.finish_loading()
+        store.summary.notes.extend(notes)
+        survey = Survey(store)
+        data = build_data(survey, title, survey.sensitive(), store.summary.notes)
+    write(out, data)
+    return data

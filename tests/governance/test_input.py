@@ -46,7 +46,8 @@ def test_bad_input_is_counted_and_skipped(survey_of, tmp_path):
     good = len(events.events)
     surveyed = survey_of(events, extra_lines=_bad_lines(events.events))
     s = surveyed.summary
-    assert (s.blank, s.malformed, s.invalid, s.duplicates, s.other_producer) == (1, 3, 3, 2, 1)
+    assert (s.malformed, s.invalid, s.duplicates, s.other_producer) == (3, 3, 2, 1)
+    assert s.lines == good + len(_bad_lines(events.events)) - 1  # the blank line is not counted
     assert s.events == good + 1
     assert s.unknown_facets == {"vendor_datasetThing": 1, "vendor_runThing": 1}
     assert s.other_producers == {OTHER_PRODUCER: 1}
@@ -115,3 +116,14 @@ def test_event_set_builder_events_are_valid_openlineage(spec_checker):
     from tests.conftest import assert_valid
 
     assert_valid(three_jobs().events, spec_checker)
+
+
+def test_an_event_over_16_mb_is_read(survey_of, tmp_path):
+    events = three_jobs()
+    big = json.loads(json.dumps(events.events[2]))
+    big["outputs"][0]["facets"]["schema"]["fields"][0]["description"] = "x" * 40_000_000
+    big["eventTime"] = "2026-03-01T00:00:02.500000+00:00"
+    events.events.append(big)
+    surveyed = survey_of(events)
+    assert surveyed.summary.unreadable_files == []
+    assert surveyed.summary.events == len(events.events)
