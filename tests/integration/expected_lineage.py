@@ -77,9 +77,8 @@ _FEATURE_DATASET = [
     (STG_ORDERS, "customer_id", I, "JOIN"),
     (WEB, "customer_id", I, "JOIN"),
     (CONTACTS, "customer_id", I, "JOIN"),
-    # order_features: sort_values(["customer_id", "order_date"]) then groupby("customer_id")
-    (STG_ORDERS, "customer_id", I, "SORT"),
-    (STG_ORDERS, "order_date", I, "SORT"),
+    # order_features: groupby("customer_id"); the sort_values(["customer_id", "order_date"]) before it
+    # orders only the diff() window (an edge of avg_days_between_orders), not the aggregated rows
     (STG_ORDERS, "customer_id", I, "GROUP_BY"),
     # web_features: events[events["event_type"] == "page_view"] then groupby("customer_id")
     (WEB, "event_type", I, "FILTER"),
