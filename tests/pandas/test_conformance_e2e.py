@@ -99,3 +99,30 @@ def test_a_file_written_and_read_back_starts_from_that_file(tmp_path, ol_env, ev
     from tests.conftest import edges_of
 
     assert edges_of(read_events(events_file), "out.csv") == {("c", "mid.parquet", "c", "DIRECT", "IDENTITY")}
+
+
+@pytest.mark.skipif(not CASES, reason="conformance cases not found")
+@pytest.mark.parametrize("fault", ["raise", "garbage"])
+def test_faults_in_our_handlers_never_change_the_job(fault, tmp_path, ol_env):
+    """Every guarded handler failing (or returning garbage): same outputs, exit code 0, for every case."""
+    data = CONFORMANCE_DIR / "data"
+    script = tmp_path / "all_cases.py"
+    script.write_text(
+        "import runpy, sys\n"
+        "for case, out in zip(sys.argv[2::2], sys.argv[3::2]):\n"
+        "    sys.argv = [case, sys.argv[1], out]\n"
+        "    runpy.run_path(case, run_name='__main__')\n")
+    argv_plain, argv_fault = [str(script), str(data)], [str(script), str(data)]
+    for case in CASES:
+        for argv, kind in ((argv_plain, "plain"), (argv_fault, "fault")):
+            out = tmp_path / kind / case.name
+            out.mkdir(parents=True)
+            argv += [str(case / "pipeline.py"), str(out)]
+    plain = run_python(argv_plain, env=clean_env(), cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    env = dict(ol_env, OPENLINEAGE_MONKEYPATCH_TEST_FAULT=fault)
+    faulty = run_python(argv_fault, env=env, cwd=tmp_path)
+    assert faulty.returncode == 0, faulty.stderr
+    for case in CASES:
+        for file in sorted((tmp_path / "plain" / case.name).iterdir()):
+            assert file.read_bytes() == (tmp_path / "fault" / case.name / file.name).read_bytes(), file

@@ -149,3 +149,23 @@ def test_items_values_update(pd, sales):
     assert cols(s) == {"sales.amount:I", "sales.units:I"}
     rebuilt = pd.DataFrame({"x": sales.amount.values, "y": sales.units.to_numpy()})
     assert cols(rebuilt) == {"x": {"sales.amount:I"}, "y": {"sales.units:I"}}
+
+
+def test_pairwise_duplicated_combine_first(pd, sales):
+    corr = sales[["amount", "units"]].corr()
+    assert cols(corr) == {"amount": {"sales.amount:A", "sales.units:A"}, "units": {"sales.amount:A", "sales.units:A"}}
+    assert cols(sales.duplicated(subset=["region"])) == {"sales.region:T"}
+    filled = sales.amount.where(sales.units > 2).combine_first(sales.units)
+    assert cols(filled) == {"sales.amount:I", "sales.units:I", "sales.units:C"}
+
+
+def test_iterating_groups(pd, sales):
+    parts = []
+    for region, group in sales.groupby("region"):
+        assert cols(group)["amount"] == {"sales.amount:I"}
+        assert rows(group) == {"sales.region:F"}
+        parts.append(group.assign(share=group.amount / group.amount.sum()))
+    combined = pd.concat(parts)
+    assert cols(combined)["share"] == {"sales.amount:T", "sales.amount:A"} - {"sales.amount:T"} | {"sales.amount:A"}
+    for shop, amounts in sales.groupby("shop").amount:
+        assert cols(amounts) == {"sales.amount:I"}

@@ -186,8 +186,8 @@ def df_setitem(call):
             col = value_col(Values(found.col(value.columns[0]), found.index, found.rows), src.rows)
         else:
             col = value_col(found, src.rows)
-        if key not in columns:
-            # a new column: also catch labels the frame got otherwise
+        if key not in columns and len(columns) + 1 != len(df.columns):
+            # the frame has columns we did not see: give them no sources rather than lose their labels
             for label in core.labels(df.columns):
                 if label not in columns:
                     columns[label] = EMPTY
@@ -399,20 +399,63 @@ def rename_like(call):
         return src
     if not _is_frame(target):
         return None
-    old_labels = list(core.labels(obj.columns)) if target is not obj else list(core.labels(src.columns))
-    new_labels = list(core.labels(target.columns))
+    old_labels = core.labels(obj.columns) if target is not obj else tuple(src.columns)
+    mapper = call.kwargs.get("columns", call.args[0] if call.args and call.name.endswith("rename") else None)
+    new_labels = _renamed_labels(target.columns, old_labels, mapper) if isinstance(mapper, dict) else None
+    if new_labels is None:
+        new_labels = core.labels(target.columns)
     if len(old_labels) != len(new_labels):
         return emit_frame(call, target, map_columns(src, None, new_labels), src)
-    columns = {}
-    op = None
-    for new, old in zip(new_labels, old_labels):
-        col = src.col(old)
-        if new != old and col.edges:
-            if op is None:
-                op = call.op()
-            col = col.then(op)
-        columns[new] = col if new not in columns else union((columns[new], col))
+    columns_in = src.columns
+    try:
+        columns = dict(zip(new_labels, map(columns_in.get, old_labels, (EMPTY,) * len(old_labels))))
+    except TypeError:
+        return None
+    if len(columns) != len(new_labels):  # duplicate labels after the rename: unions
+        columns = {}
+        for new, old in zip(new_labels, old_labels):
+            col = columns_in.get(old, EMPTY)
+            columns[new] = col if new not in columns else union((columns[new], col))
+    if isinstance(mapper, dict):
+        changed = _changed_by_mapping(mapper, old_labels, new_labels)
+    else:
+        changed = [new for new, old in zip(new_labels, old_labels) if new != old]
+    if changed:
+        op = call.op()
+        for new in changed:
+            col = columns.get(new)
+            if col is not None and col.edges:
+                columns[new] = col.then(op)
     return emit_frame(call, target, columns, src)
+
+
+def _renamed_labels(index, old_labels, mapper: dict):
+    """The labels after renaming by a dict, reading only the renamed positions from the new Index
+    (converting a wide string Index to Python costs far more than the rename itself)."""
+    where = core.positions(old_labels) if isinstance(old_labels, tuple) else None
+    if where is None or len(index) != len(old_labels):
+        return None
+    new = list(old_labels)
+    try:
+        for old in mapper:
+            i = where.get(old) if core.is_label(old) else None
+            if i is not None:
+                new[i] = index[i]
+    except Exception:  # noqa: BLE001
+        return None
+    return tuple(new)
+
+
+def _changed_by_mapping(mapper: dict, old_labels, new_labels) -> list:
+    where = core.positions(old_labels) if isinstance(old_labels, tuple) else None
+    if where is None:
+        return [new for new, old in zip(new_labels, old_labels) if old in mapper and new != old]
+    out = []
+    for old in mapper:
+        i = where.get(old) if core.is_label(old) else None
+        if i is not None and new_labels[i] != old:
+            out.append(new_labels[i])
+    return out
 
 
 def astype(call):
@@ -590,7 +633,7 @@ def _user_namespace_value(name: str):
 
 
 def _expression_cols(src: Frame, obj, expr: str) -> list[Col]:
-    labels = expression_labels(expr, list(core.labels(src.columns)))
+    labels = expression_labels(expr, list(src.columns))
     cols = [src.columns[label] for label in labels]
     try:
         names = [n for n in obj.index.names if n is not None]
@@ -727,7 +770,7 @@ def where(call):
     op = call.op()
     if isinstance(src, Frame):
         columns = {}
-        labels = target.columns if _is_frame(target) else list(core.labels(src.columns))
+        labels = target.columns if _is_frame(target) else list(src.columns)
         for label in labels:
             parts = [src.col(label)]
             if isinstance(other_found, Frame):
@@ -762,6 +805,11 @@ def reduce(subtype: str = AGGREGATION, axis_position: int | None = 0):
             return None
         result = call.result
         op = call.op()
+        if src.rows and subtype == AGGREGATION and any(e[2] == SORT for e in src.rows):
+            # an aggregate does not depend on the order the rows were in
+            rows = frozenset(e for e in src.rows if e[2] != SORT)
+            src = Frame(src.columns, src.index, rows, src.row_history) if isinstance(src, Frame) else \
+                Values(src.col, src.index, rows, src.row_history)
         if isinstance(src, Values):
             col = step(src.col, op, subtype)
             if _is_frame(result):

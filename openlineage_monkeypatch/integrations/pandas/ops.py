@@ -131,6 +131,81 @@ def _value_counts(call):
     return emit_values(call, result, model.EMPTY, src, rows, op, index=index)
 
 
+def _head_tail(call):
+    """head/tail: after a sort, the sort keys decide which rows are kept (a top-N)."""
+    found = identity_reshape(call)
+    if found is None or not found.rows:
+        return found
+    extra = frozenset((e[0], model.INDIRECT, model.FILTER, False) for e in found.rows if e[2] == model.SORT)
+    if not extra or extra <= found.rows:
+        return found
+    from .common import target_of
+
+    rows = found.rows | extra
+    new = model.Frame(found.columns, found.index, rows, found.row_history) if isinstance(found, model.Frame) \
+        else model.Values(found.col, found.index, rows, found.row_history)
+    core.PROV.set(target_of(call), new)
+    return new
+
+
+def _duplicated(call):
+    """duplicated(subset): a flag computed from the subset's values (every column without a subset)."""
+    obj = call.instance
+    src = core.PROV.get(obj)
+    if src is None:
+        return None
+    from .common import emit_values, key_cols, union
+
+    if isinstance(src, model.Values):
+        cols = [src.col]
+    else:
+        subset = call.arg(0, "subset")
+        cols = key_cols(src, obj, list(subset) if isinstance(subset, tuple) and subset not in src.columns
+                        else subset) if subset is not None else list(src.columns.values())
+    return emit_values(call, call.result, union(cols, call.op(), T), src)
+
+
+def _pairwise(call):
+    """corr/cov/corrwith: every cell comes from two columns, so each column from all of them."""
+    obj = call.instance
+    src = core.PROV.get(obj)
+    result = call.result
+    if src is None or result is None:
+        return None
+    from .common import emit_frame, emit_values, union
+
+    other = core.col_of(core.prov(call.arg(0, "other")))
+    if isinstance(src, model.Values):
+        col = union([src.col] + ([other] if other is not None else []), call.op(), A)
+        return emit_values(call, result, col, src, index=())
+    cols = list(src.columns.values()) + ([other] if other is not None else [])
+    col = union(cols, call.op(), A)
+    if isinstance(result, core.DataFrame):
+        return emit_frame(call, result, {label: col for label in core.labels(result.columns)}, src, index=())
+    return emit_values(call, result, col, src, index=())
+
+
+def _combine_first(call):
+    """combine_first: each value is chosen from one side or the other, as it is."""
+    obj = call.instance
+    src = core.PROV.get(obj)
+    other = core.prov(call.arg(0, "other"))
+    result = call.result
+    if (src is None and other is None) or result is None:
+        return None
+    from .common import emit_frame, emit_values, union
+
+    if isinstance(result, core.DataFrame):
+        columns = {}
+        for label in core.labels(result.columns):
+            parts = [src.col(label) if isinstance(src, model.Frame) else model.EMPTY,
+                     other.col(label) if isinstance(other, model.Frame) else model.EMPTY]
+            columns[label] = union(parts, call.op(), I) if any(p.edges for p in parts) else model.EMPTY
+        return emit_frame(call, result, columns, src if isinstance(src, model.Frame) else None)
+    parts = [core.col_of(src), core.col_of(other)]
+    return emit_values(call, result, union(parts, call.op(), I), src if isinstance(src, model.Values) else None)
+
+
 def _unique(call):
     src = core.PROV.get(call.instance)
     if src is None:
@@ -376,6 +451,13 @@ _fill(SERIES_HANDLERS)
 DATAFRAME_HANDLERS["get"] = (df_getitem, None)
 DATAFRAME_HANDLERS["_ixs"] = (_frame_ixs, None)
 DATAFRAME_HANDLERS["update"] = (_frame_update, None)
+for _table in (DATAFRAME_HANDLERS, SERIES_HANDLERS):
+    _table["head"] = (_head_tail, None)
+    _table["tail"] = (_head_tail, None)
+    _table["duplicated"] = (_duplicated, None)
+    _table["combine_first"] = (_combine_first, None)
+    for _name in PAIRWISE:
+        _table[_name] = (_pairwise, None)
 SERIES_HANDLERS["factorize"] = (_series_factorize, None)
 SERIES_HANDLERS["update"] = (_frame_update, None)
 SERIES_HANDLERS["squeeze"] = (identity_reshape, None)
