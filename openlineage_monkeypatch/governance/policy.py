@@ -497,25 +497,33 @@ class SnowflakePolicies:
             out.append(f"-- {table}.{col}  [{', '.join(classes)}]" + ("  (derived)" if derived else ""))
             for label, roles in (("return it", clear), ("mask it themselves", masked),
                                  ("only filter/join/group/sort on it", indirect_only),
-                                 ("read it without using it", unused)):
+                                 ("read it without it reaching any output", unused)):
                 if roles:
                     out.append(f"--   roles that {label}: {', '.join(sorted(set(roles)))}")
             if not uses:
                 out.append("--   no reader in the window")
-            allowed = sorted(set(clear + masked))
-            allowed_sql = ", ".join(f"'{r}'" for r in allowed) or "'NO_ROLE'"
+            # a role whose use of the column no output shows (fetched to the client?) keeps it, to be safe
+            allowed = sorted(set(clear + masked + unused))
+            if unused:
+                out.append("--   (roles that read it without it reaching any output keep access: their use is not "
+                           "visible in lineage; check them)")
             if indirect_only:
                 out.append(f"CREATE PROJECTION POLICY IF NOT EXISTS {prefix}PP_{base} AS () RETURNS PROJECTION_CONSTRAINT ->")
-                out.append(f"  CASE WHEN CURRENT_ROLE() IN ({allowed_sql}) THEN PROJECTION_CONSTRAINT(ALLOW => true)")
-                out.append("       ELSE PROJECTION_CONSTRAINT(ALLOW => false) END;")
+                if allowed:
+                    roles = ", ".join(f"'{r}'" for r in allowed)
+                    out.append(f"  CASE WHEN CURRENT_ROLE() IN ({roles}) THEN PROJECTION_CONSTRAINT(ALLOW => true)")
+                    out.append("       ELSE PROJECTION_CONSTRAINT(ALLOW => false) END;")
+                else:
+                    out.append("  PROJECTION_CONSTRAINT(ALLOW => false);")
                 out.append(f"ALTER TABLE {table} MODIFY COLUMN {col} SET PROJECTION POLICY {prefix}PP_{base};")
-                if unused:
-                    out.append("--   roles that read it without using it would fail under this policy "
-                               "(SELECT * included): change their queries first")
             mask_expr = "SHA2(val)" if ctype == "STRING" else "NULL"
-            clear_sql = ", ".join(f"'{r}'" for r in sorted(set(clear))) or "'NO_ROLE'"
+            in_clear = sorted(set(clear + unused))
             out.append(f"CREATE MASKING POLICY IF NOT EXISTS {prefix}MP_{base} AS (val {ctype}) RETURNS {ctype} ->")
-            out.append(f"  CASE WHEN CURRENT_ROLE() IN ({clear_sql}) THEN val ELSE {mask_expr} END;")
+            if in_clear:
+                roles = ", ".join(f"'{r}'" for r in in_clear)
+                out.append(f"  CASE WHEN CURRENT_ROLE() IN ({roles}) THEN val ELSE {mask_expr} END;")
+            else:
+                out.append(f"  {mask_expr};  -- no role needs the value in clear")
             out.append(f"ALTER TABLE {table} MODIFY COLUMN {col} SET MASKING POLICY {prefix}MP_{base};")
             if masked:
                 out.append("--   roles that hash it themselves could read the masked value instead if their hash "

@@ -230,7 +230,7 @@ class Survey:
             u = usage.get(key)
             read = reads.get(key)
             if u is None:
-                how = "read, not used" if job in self.jobs_with_lineage else "read (no column lineage)"
+                how = "read, in no output" if job in self.jobs_with_lineage else "read (no column lineage)"
                 entry = {"how": how, "returned": False, "aggregated": False, "masked": False, "direct": [],
                          "indirect": [], "outputs": []}
             else:
