@@ -201,3 +201,9 @@ def test_unknown_method_over_approximates(pd, df):
     # DataFrame.xs is not modelled: every source, marked approximate
     s = df.set_index("c").xs("x")
     assert tracked(s)
+
+
+def test_top_n_after_a_sort(pd, df):
+    assert rows(df.sort_values("b", ascending=False).head(2)) == {"b:S", "b:F"}
+    assert rows(df.head(2)) == set()
+    assert rows(df.a.sort_values().tail(1)) == {"a:S", "a:F"}

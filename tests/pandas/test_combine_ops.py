@@ -34,7 +34,8 @@ def test_merge_spellings(pd, orders, customers):
     assert rows(joined) == expected_rows
     by_index = orders.set_index("customer_id").join(customers.set_index("id"), lsuffix="_o", rsuffix="_c")
     assert rows(by_index) == expected_rows
-    assert cols(by_index.reset_index())["customer_id"] == {"orders.customer_id:I"}
+    back = by_index.reset_index()
+    assert cols(back)[str(back.columns[0])] == {"orders.customer_id:I"}
 
 
 def test_merge_outer_key_from_both_sides(pd, orders, customers):
@@ -173,3 +174,10 @@ def test_constructor_from_tracked(pd, orders, np):
     assert cols(s) == {"orders.qty:C", "orders.price:I"}
     assert cols(orders.qty.to_frame("q")) == {"q": {"orders.qty:I"}}
     assert cols(orders.qty.to_numpy()) == {"orders.qty:I"}
+
+
+def test_sort_before_aggregation_only_matters_when_order_does(pd, orders):
+    s = orders.sort_values("ts")
+    assert rows(s.groupby("customer_id").qty.sum()) == {"orders.customer_id:G"}
+    assert rows(s.groupby("customer_id").qty.last()) == {"orders.customer_id:G", "orders.ts:S"}
+    assert rows(s.groupby("customer_id").agg(q=("qty", "first"))) == {"orders.customer_id:G", "orders.ts:S"}

@@ -39,7 +39,7 @@ def accessor_method(call):
     else:
         col = step(src.col, op, T)
     if isinstance(result, core.DataFrame):
-        return emit_frame(call, result, {label: col for label in result.columns}, src)
+        return emit_frame(call, result, {label: col for label in core.labels(result.columns)}, src)
     if isinstance(result, (core.Series, core.ndarray)):
         return emit_values(call, result, col, src)
     if isinstance(result, core.Index):

@@ -121,7 +121,7 @@ def same_labels(a, b) -> bool:
     if a is b:
         return True
     try:
-        return len(a) == len(b) and bool(a.equals(b))
+        return len(a) == len(b) and core.labels(a) == core.labels(b)
     except Exception:  # noqa: BLE001
         return False
 
@@ -130,24 +130,31 @@ def map_columns(src: Frame, src_labels, out_labels, op=None, subtype: str | None
                 masking: bool = False) -> dict:
     """Output label -> Col for an operation that keeps columns (by label, else by position)."""
     columns = src.columns
-    plain = op is None or (subtype is None and extra is None)
-    if plain and out_labels is not None and src_labels is not None and same_labels(src_labels, out_labels):
-        if len(columns) == len(out_labels):
-            return columns
+    outs = core.labels(out_labels) if not isinstance(out_labels, (list, tuple)) else out_labels
+    ins = None
+    if src_labels is not None:
+        ins = core.labels(src_labels) if not isinstance(src_labels, (list, tuple)) else src_labels
+    plain = op is None or (subtype is None and extra is None and not masking)
+    if ins is not None and len(ins) == len(outs) and (ins is outs or ins == outs):
+        if src.labels is outs or (len(columns) == len(outs) and tuple(columns) == outs):
+            src.labels = outs
+            if plain:
+                return columns
+            if extra is not None and extra.edges:
+                return {label: model.combine((col, extra), op, subtype or T, masking)
+                        for label, col in columns.items()}
+            return {label: step(col, op, subtype or I, masking) for label, col in columns.items()}
     out = {}
     by_position = False
-    if src_labels is not None and len(src_labels) == len(out_labels):
+    if ins is not None and len(ins) == len(outs):
         try:
-            for label in out_labels:
+            for label in outs:
                 if label not in columns:
                     by_position = True
                     break
         except TypeError:
             by_position = True
-    if by_position:
-        pairs = zip(out_labels, src_labels)
-    else:
-        pairs = ((label, label) for label in out_labels)
+    pairs = zip(outs, ins) if by_position else ((label, label) for label in outs)
     fallback = None
     for out_label, in_label in pairs:
         try:
@@ -181,6 +188,8 @@ def emit_frame(call, target, columns: dict, src: Frame | None, rows: frozenset |
         history = model.Op(op.name, op.location, (history,) if history is not None else ()) if op is not None \
             else history
     frame = Frame(columns, src.index if index is None and src is not None else (index or ()), base_rows, history)
+    if src is not None and columns is getattr(src, "columns", None):
+        frame.labels = src.labels
     PROV.set(target, frame)
     return frame
 
@@ -206,7 +215,7 @@ def emit(call, target, found):
     if target is None or found is None:
         return None
     if isinstance(target, core.DataFrame) and isinstance(found, Values):
-        columns = {label: found.col for label in target.columns}
+        columns = {label: found.col for label in core.labels(target.columns)}
         found = Frame(columns, found.index, found.rows, found.row_history)
     elif not isinstance(target, core.DataFrame) and isinstance(found, Frame):
         found = Values(core.flatten(found), found.index, found.rows, found.row_history)

@@ -55,7 +55,10 @@ _UNTRACKED_SCALARS = (bool, type(None), str, bytes)
 
 
 def remember_scalar(obj, values: Values) -> None:
-    if isinstance(obj, _UNTRACKED_SCALARS) or (type(obj) is int and -5 <= obj <= 256):
+    # singletons and interned values would carry the provenance to every other use of them
+    if isinstance(obj, _UNTRACKED_SCALARS) or (type(obj) is int and -5 <= obj <= 256) or (
+            np is not None and isinstance(obj, np.bool_)) or obj is getattr(pd, "NA", None) or \
+            obj is getattr(pd, "NaT", None):
         return
     key = id(obj)
     _SCALARS[key] = (obj, values)
@@ -73,6 +76,50 @@ def scalar_prov(obj):
 
 def clear_scalars() -> None:
     _SCALARS.clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# Labels of an axis. Iterating a pandas 3 string Index costs microseconds per element; an Index is
+# immutable and results share their axis' array, so the labels are cached per array (weakly).
+
+_LABELS = table.WeakTable()
+
+
+def labels(index) -> tuple:
+    """The labels of an Index as a tuple (cached per underlying array)."""
+    data = getattr(index, "_data", None)
+    owner = data if data is not None and not isinstance(data, (list, tuple)) else index
+    found = _LABELS.get(owner)
+    if found is not None:
+        return found
+    try:
+        found = tuple(index.tolist()) if hasattr(index, "tolist") else tuple(index)
+    except Exception:  # noqa: BLE001
+        found = tuple(index)
+    if len(found) > 0:
+        _LABELS.set(owner, found)
+    return found
+
+
+_POSITIONS: OrderedDict = OrderedDict()
+
+
+def positions(names: tuple) -> dict | None:
+    """label -> position for a tuple of unique labels (None when labels repeat); a small LRU cache."""
+    key = id(names)
+    entry = _POSITIONS.get(key)
+    if entry is not None and entry[0] is names:
+        return entry[1]
+    try:
+        found = dict(zip(names, range(len(names))))
+    except TypeError:
+        found = None
+    if found is not None and len(found) != len(names):
+        found = None
+    _POSITIONS[key] = (names, found)
+    if len(_POSITIONS) > 64:
+        _POSITIONS.popitem(last=False)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,7 +164,7 @@ def flatten(frame: Frame, subtype: str | None = None, op=None) -> Col:
 def blank_frame(obj) -> Frame:
     """A frame with no known sources (for untracked frames that meet tracked values)."""
     try:
-        columns = {label: EMPTY for label in obj.columns}
+        columns = {label: EMPTY for label in labels(obj.columns)}
     except Exception:  # noqa: BLE001
         columns = {}
     return Frame(columns)
@@ -202,15 +249,15 @@ def is_label(key) -> bool:
     return True
 
 
+_BOOL_DTYPES = frozenset({"bool", "boolean", "bool[pyarrow]"})
+
+
 def is_bool_mask(key) -> bool:
     dtype = getattr(key, "dtype", None)
     if dtype is not None:
         if getattr(key, "ndim", 1) != 1:
             return False
-        try:
-            return pd.api.types.is_bool_dtype(dtype)
-        except Exception:  # noqa: BLE001
-            return False
+        return getattr(dtype, "kind", None) == "b" or str(dtype) in _BOOL_DTYPES
     if isinstance(key, list) and key:
         return all(isinstance(k, bool) for k in key[:64]) and isinstance(key[-1], bool)
     return False
@@ -269,11 +316,10 @@ class Call:
 class UserCall:
     """What the user's functions passed to one pandas call did, over all their invocations."""
 
-    __slots__ = ("call", "source", "mode", "watch", "reads", "whole", "hashed", "touched", "results",
-                 "calls", "arg_seen")
+    __slots__ = ("source", "mode", "watch", "reads", "whole", "hashed", "touched", "results", "calls", "arg_seen")
 
     def __init__(self, call: Call, source=None, mode: str = "values") -> None:
-        self.call = call
+        # no reference to the call (its arguments are frames): pandas may keep the function around
         self.source = source  # provenance of the object the functions receive (Frame/Values)
         self.mode = mode  # "rows": observe the row Series; "columns": each arg is a column; "frames"; "values"
         self.watch: set[int] = set()
@@ -411,9 +457,10 @@ HARMLESS = {"Series.__contains__", "Series.keys", "Series.__len__", "Series.__re
 def sub_frame(source: Frame, labels) -> Frame:
     columns = source.columns
     try:
-        if len(labels) == len(columns) and all(label in columns for label in labels):
+        names = globals()["labels"](labels)
+        if len(names) == len(columns) and all(label in columns for label in names):
             return source
-        return Frame({label: columns.get(label, EMPTY) for label in labels}, source.index, source.rows,
+        return Frame({label: columns.get(label, EMPTY) for label in names}, source.index, source.rows,
                      source.row_history)
     except Exception:  # noqa: BLE001
         return source
@@ -566,11 +613,11 @@ def make_wrapper(spec: Spec):
         call = Call(name, instance, args, kwargs)
         if prepare is not None:
             prepared = guard(INTEGRATION, prepare, call)
-            if prepared is not None:
+            if type(prepared) is tuple and len(prepared) == 2:
                 args, kwargs = prepared
         elif callables is not None and (args or kwargs) and _has_function(args, kwargs, nested):
             prepared = guard(INTEGRATION, wrap_callables, call, nested, prov(instance))
-            if prepared is not None:
+            if type(prepared) is tuple and len(prepared) == 2:
                 args, kwargs = prepared
         local.depth = 1
         try:

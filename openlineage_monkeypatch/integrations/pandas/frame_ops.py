@@ -42,11 +42,13 @@ def value_col(found, rows: frozenset = NO_EDGES) -> Col:
     return col
 
 
-def conditional(found) -> frozenset:
+def conditional(found, rows: frozenset = NO_EDGES) -> frozenset:
+    """The edges a condition adds to the values it chose: its sources as CONDITIONAL, and the row edges
+    of the condition that the target's rows lack."""
     col = col_of(found)
     edges = set(model.compose_indirect(col.edges, CONDITIONAL)) if col is not None and col.edges else set()
     if found is not None and getattr(found, "rows", None):
-        edges.update(found.rows)
+        edges.update(found.rows - rows)
     return frozenset(edges)
 
 
@@ -100,7 +102,7 @@ def df_getitem(call):
         return None
     if isinstance(key_found, Frame) or _is_frame(key):  # df[df > 0]: a where()
         columns = {}
-        for label in result.columns:
+        for label in core.labels(result.columns):
             cond = key_found.col(label) if isinstance(key_found, Frame) else EMPTY
             columns[label] = model.with_edges(src.col(label), model.compose_indirect(cond.edges, CONDITIONAL))
         return emit_frame(call, result, columns, src)
@@ -184,36 +186,36 @@ def df_setitem(call):
             col = value_col(Values(found.col(value.columns[0]), found.index, found.rows), src.rows)
         else:
             col = value_col(found, src.rows)
-        if key not in columns:
-            # a new column: also catch labels the frame got otherwise
-            for label in df.columns:
+        if key not in columns and len(columns) + 1 != len(df.columns):
+            # the frame has columns we did not see: give them no sources rather than lose their labels
+            for label in core.labels(df.columns):
                 if label not in columns:
                     columns[label] = EMPTY
         columns[key] = col
         return emit_frame(call, df, columns, src)
     if _is_frame(key) or isinstance(key_found, Frame):  # df[df < 0] = 0
-        for label in list(df.columns):
+        for label in core.labels(df.columns):
             cond = key_found.col(label) if isinstance(key_found, Frame) else EMPTY
             old = columns.get(label, EMPTY)
             columns[label] = model.with_edges(union((old, value_col(found))),
                                               model.compose_indirect(cond.edges, CONDITIONAL))
         return emit_frame(call, df, columns, src)
     if key_found is not None or is_bool_mask(key) or isinstance(key, slice):  # rows assignment
-        cond = conditional(key_found)
+        cond = conditional(key_found, src.rows)
         extra = value_col(found)
-        for label in list(df.columns):
+        for label in core.labels(df.columns):
             old = columns.get(label, EMPTY)
             columns[label] = model.with_edges(union((old, extra)), cond)
         return emit_frame(call, df, columns, src)
     labels = list(key) if isinstance(key, (list, tuple)) or hasattr(key, "__iter__") else [key]
     if _is_frame(value) and isinstance(found, Frame) and len(value.columns) == len(labels):
-        for label, source_label in zip(labels, value.columns):
+        for label, source_label in zip(labels, core.labels(value.columns)):
             columns[label] = value_col(Values(found.col(source_label), found.index, found.rows), src.rows)
     else:
         col = value_col(found, src.rows)
         for label in labels:
             columns[label] = col
-    for label in df.columns:
+    for label in core.labels(df.columns):
         if label not in columns:
             columns[label] = EMPTY
     return emit_frame(call, df, columns, src)
@@ -284,7 +286,7 @@ def df_set_axis_private(call):
         if axis == 0:
             old = list(src.columns.items())
             try:
-                new_labels = list(df.columns)
+                new_labels = list(core.labels(df.columns))
             except Exception:  # noqa: BLE001
                 return None
             if len(new_labels) == len(old):
@@ -359,7 +361,7 @@ def keep(subtype: str | None = None, extra_args: bool = False, named_step: bool 
             elif sub is not None or hashed:
                 col = step(col, op, sub or T, hashed)
             if _is_frame(target):  # str.split(expand=True), to_frame ...
-                return emit_frame(call, target, {label: col for label in target.columns}, src)
+                return emit_frame(call, target, {label: col for label in core.labels(target.columns)}, src)
             return emit_values(call, target, col, src)
         return None
 
@@ -397,20 +399,63 @@ def rename_like(call):
         return src
     if not _is_frame(target):
         return None
-    old_labels = list(obj.columns) if target is not obj else list(src.columns)
-    new_labels = list(target.columns)
+    old_labels = core.labels(obj.columns) if target is not obj else tuple(src.columns)
+    mapper = call.kwargs.get("columns", call.args[0] if call.args and call.name.endswith("rename") else None)
+    new_labels = _renamed_labels(target.columns, old_labels, mapper) if isinstance(mapper, dict) else None
+    if new_labels is None:
+        new_labels = core.labels(target.columns)
     if len(old_labels) != len(new_labels):
         return emit_frame(call, target, map_columns(src, None, new_labels), src)
-    columns = {}
-    op = None
-    for new, old in zip(new_labels, old_labels):
-        col = src.col(old)
-        if new != old and col.edges:
-            if op is None:
-                op = call.op()
-            col = col.then(op)
-        columns[new] = col if new not in columns else union((columns[new], col))
+    columns_in = src.columns
+    try:
+        columns = dict(zip(new_labels, map(columns_in.get, old_labels, (EMPTY,) * len(old_labels))))
+    except TypeError:
+        return None
+    if len(columns) != len(new_labels):  # duplicate labels after the rename: unions
+        columns = {}
+        for new, old in zip(new_labels, old_labels):
+            col = columns_in.get(old, EMPTY)
+            columns[new] = col if new not in columns else union((columns[new], col))
+    if isinstance(mapper, dict):
+        changed = _changed_by_mapping(mapper, old_labels, new_labels)
+    else:
+        changed = [new for new, old in zip(new_labels, old_labels) if new != old]
+    if changed:
+        op = call.op()
+        for new in changed:
+            col = columns.get(new)
+            if col is not None and col.edges:
+                columns[new] = col.then(op)
     return emit_frame(call, target, columns, src)
+
+
+def _renamed_labels(index, old_labels, mapper: dict):
+    """The labels after renaming by a dict, reading only the renamed positions from the new Index
+    (converting a wide string Index to Python costs far more than the rename itself)."""
+    where = core.positions(old_labels) if isinstance(old_labels, tuple) else None
+    if where is None or len(index) != len(old_labels):
+        return None
+    new = list(old_labels)
+    try:
+        for old in mapper:
+            i = where.get(old) if core.is_label(old) else None
+            if i is not None:
+                new[i] = index[i]
+    except Exception:  # noqa: BLE001
+        return None
+    return tuple(new)
+
+
+def _changed_by_mapping(mapper: dict, old_labels, new_labels) -> list:
+    where = core.positions(old_labels) if isinstance(old_labels, tuple) else None
+    if where is None:
+        return [new for new, old in zip(new_labels, old_labels) if old in mapper and new != old]
+    out = []
+    for old in mapper:
+        i = where.get(old) if core.is_label(old) else None
+        if i is not None and new_labels[i] != old:
+            out.append(new_labels[i])
+    return out
 
 
 def astype(call):
@@ -645,7 +690,7 @@ def df_eval(call):
             col = union(cols, op, T) if cols else EMPTY
             current.columns[name] = col
             columns[name] = col
-        for label in target.columns:
+        for label in core.labels(target.columns):
             columns.setdefault(label, EMPTY)
         return emit_frame(call, target, columns, src)
     cols = _expression_cols(src, obj, expr)
@@ -687,7 +732,7 @@ def reindex(call):
         return None
     target = call.result
     if isinstance(src, Frame) and _is_frame(target):
-        columns = {label: src.columns.get(label, EMPTY) for label in target.columns}
+        columns = {label: src.columns.get(label, EMPTY) for label in core.labels(target.columns)}
         return emit_frame(call, target, columns, src)
     if isinstance(src, Values):
         return emit_values(call, target, src.col, src)
@@ -735,15 +780,16 @@ def where(call):
             if isinstance(cond_found, Frame):
                 cond_edges = model.compose_indirect(cond_found.col(label).edges, CONDITIONAL)
             else:
-                cond_edges = conditional(cond_found)
-            col = union(parts, op, I) if any(p.edges for p in parts) else EMPTY
-            columns[label] = model.with_edges(col, cond_edges)
+                cond_edges = conditional(cond_found, src.rows)
+            col = union(parts, None, I) if any(p.edges for p in parts) else EMPTY
+            cond_col = cond_found.col(label) if isinstance(cond_found, Frame) else col_of(cond_found)
+            columns[label] = model.with_edges(col, cond_edges, op, [cond_col])
         return emit_frame(call, target, columns, src)
     parts = [src.col]
     if other_found is not None:
         parts.append(col_of(other_found))
-    col = union(parts, op, I)
-    col = model.with_edges(col, conditional(cond_found))
+    col = union(parts, None, I)
+    col = model.with_edges(col, conditional(cond_found, src.rows), op, [col_of(cond_found)])
     return emit_values(call, target, col, src)
 
 
@@ -759,10 +805,15 @@ def reduce(subtype: str = AGGREGATION, axis_position: int | None = 0):
             return None
         result = call.result
         op = call.op()
+        if src.rows and subtype == AGGREGATION and any(e[2] == SORT for e in src.rows):
+            # an aggregate does not depend on the order the rows were in
+            rows = frozenset(e for e in src.rows if e[2] != SORT)
+            src = Frame(src.columns, src.index, rows, src.row_history) if isinstance(src, Frame) else \
+                Values(src.col, src.index, rows, src.row_history)
         if isinstance(src, Values):
             col = step(src.col, op, subtype)
             if _is_frame(result):
-                return emit_frame(call, result, {label: col for label in result.columns}, None)
+                return emit_frame(call, result, {label: col for label in core.labels(result.columns)}, None)
             if _is_series(result):
                 return emit_values(call, result, col, src, index=())
             return emit_values(call, result, col, src, index=())
@@ -780,7 +831,7 @@ def reduce(subtype: str = AGGREGATION, axis_position: int | None = 0):
             if _is_series(result):
                 return emit_values(call, result, col, src)
             if _is_frame(result):
-                return emit_frame(call, result, {label: col for label in result.columns}, src)
+                return emit_frame(call, result, {label: col for label in core.labels(result.columns)}, src)
             return None
         if _is_series(result):
             try:
@@ -794,7 +845,7 @@ def reduce(subtype: str = AGGREGATION, axis_position: int | None = 0):
         if _is_frame(result):
             columns = {}
             fallback = None
-            for label in result.columns:
+            for label in core.labels(result.columns):
                 col = src.columns.get(label) if _hashable_in(label, src.columns) else None
                 if col is None:
                     if fallback is None:
@@ -834,7 +885,7 @@ def binary(call):
             return emit_values(call, result, col, src)
         columns = {}
         other_col = col_of(other_found) if isinstance(other_found, Values) else None
-        for label in result.columns:
+        for label in core.labels(result.columns):
             parts = [src.col(label)]
             if isinstance(other_found, Frame):
                 parts.append(other_found.col(label))
@@ -845,10 +896,10 @@ def binary(call):
     # Series
     if _is_frame(result):
         if isinstance(other_found, Frame):
-            columns = {label: union((src.col, other_found.col(label)), op, T) for label in result.columns}
+            columns = {label: union((src.col, other_found.col(label)), op, T) for label in core.labels(result.columns)}
         else:
             col = union((src.col, col_of(other_found)), op, T)
-            columns = {label: col for label in result.columns}
+            columns = {label: col for label in core.labels(result.columns)}
         return emit_frame(call, result, columns, None, merge_rows(src, other_found), index=src.index)
     parts = (src.col, col_of(other_found)) if other_found is not None else (src.col,)
     col = union(parts, op, T)
@@ -898,7 +949,7 @@ def opaque(name: str):
         col = union(parts, call.op(), T, approximate=True)
         base = src if isinstance(src, (Frame, Values)) else None
         if _is_frame(target):
-            columns = {label: col for label in target.columns}
+            columns = {label: col for label in core.labels(target.columns)}
             return emit_frame(call, target, columns, base if isinstance(base, Frame) else None,
                               merge_rows(*found), call.op())
         return emit_values(call, target, col, base, merge_rows(*found), call.op())

@@ -59,7 +59,7 @@ def apply(call):
         if col is None:
             return None
         if isinstance(target, core.DataFrame):
-            return emit_frame(call, target, {label: col for label in target.columns}, src)
+            return emit_frame(call, target, {label: col for label in core.labels(target.columns)}, src)
         return emit_values(call, target, col, src)
     # a DataFrame
     if user.mode == "rows" or user.mode == "raw":
@@ -70,13 +70,13 @@ def apply(call):
         cols = cols + user.touched
         col = union(cols, op, T, approximate=approximate, masking=hashed)
         if isinstance(target, core.DataFrame):
-            return emit_frame(call, target, {label: col for label in target.columns}, src)
+            return emit_frame(call, target, {label: col for label in core.labels(target.columns)}, src)
         return emit_values(call, target, col, src)
     # column-wise: each column's function result by label
     results = user.results
     if isinstance(target, core.DataFrame):
         columns = {}
-        for label in target.columns:
+        for label in core.labels(target.columns):
             col = results.get(label) if _has(results, label) else None
             if col is None:
                 base = src.columns.get(label) if _has(src.columns, label) else None
@@ -115,12 +115,12 @@ def aggregate_like(call, src, func):
     if isinstance(src, Values):
         col = step(src.col, op, subtype)
         if isinstance(target, core.DataFrame):
-            return emit_frame(call, target, {label: col for label in target.columns}, src)
+            return emit_frame(call, target, {label: col for label in core.labels(target.columns)}, src)
         return emit_values(call, target, col, src, index=src.index if subtype != A else ())
     if isinstance(target, core.DataFrame):
         columns = {}
         fallback = None
-        for label in target.columns:
+        for label in core.labels(target.columns):
             key = label
             if not _has(src.columns, key) and isinstance(label, tuple) and label and _has(src.columns, label[0]):
                 key = label[0]
@@ -165,11 +165,11 @@ def apply_agg_callable(call):
         cols = ([src.col] if src is not None else []) + list(user.results.values()) + user.touched
         col = union(cols, op, subtype, masking=user.hashed)
         if isinstance(target, core.DataFrame):
-            return emit_frame(call, target, {label: col for label in target.columns}, src)
+            return emit_frame(call, target, {label: col for label in core.labels(target.columns)}, src)
         return emit_values(call, target, col, src, index=src.index if src is not None and subtype == T else ())
     if isinstance(target, core.DataFrame):
         columns = {}
-        for label in target.columns:
+        for label in core.labels(target.columns):
             key = label
             if not _has(src.columns, key) and isinstance(label, tuple) and label and _has(src.columns, label[0]):
                 key = label[0]
@@ -295,11 +295,11 @@ def assign(call):
         return None
     if base is None and not done and not any(prov(v) is not None for v in kwargs.values()):
         return None
-    columns = dict(base.columns) if isinstance(base, Frame) else {label: EMPTY for label in obj.columns}
+    columns = dict(base.columns) if isinstance(base, Frame) else {label: EMPTY for label in core.labels(obj.columns)}
     rows = base.rows if isinstance(base, Frame) else NO_EDGES
     for name, value in kwargs.items():
         columns[name] = done[name] if name in done else value_col(prov(value), rows)
-    for label in target.columns:
+    for label in core.labels(target.columns):
         columns.setdefault(label, EMPTY)
     return emit_frame(call, target, columns, base if isinstance(base, Frame) else None)
 
@@ -375,7 +375,7 @@ def reset_index(call):
     if isinstance(src, Values):
         if not isinstance(target, core.DataFrame):
             return emit_values(call, target, src.col, src, index=kept_index)
-        labels = list(target.columns)
+        labels = list(core.labels(target.columns))
         columns = {}
         n_new = len(labels) - 1
         for i, label in enumerate(labels):
@@ -386,7 +386,7 @@ def reset_index(call):
         return emit_frame(call, target, columns, src, index=kept_index)
     if not isinstance(target, core.DataFrame):
         return None
-    labels = list(target.columns)
+    labels = list(core.labels(target.columns))
     old = src.columns
     columns = {}
     n_new = 0 if drop else len(labels) - len(old)
@@ -411,15 +411,26 @@ def frame_init(call):
     columns = {}
     found_any = False
     rows: set = set()
+    index = ()
     if isinstance(data, dict):
         if len(data) > 100_000:
             return None
+        founds = {}
         for label, value in data.items():
             found = prov(value) if not isinstance(value, (str, int, float, list)) else None
             if found is not None:
-                found_any = True
-                columns[label] = value_col(found)
-                rows.update(found.rows if hasattr(found, "rows") else ())
+                founds[label] = found
+        if founds:
+            found_any = True
+            # rows every value shares shape the frame; the others stay with their column
+            shared = None
+            for found in founds.values():
+                shared = set(found.rows) if shared is None else shared & found.rows
+                if not index and getattr(found, "index", ()):
+                    index = found.index
+            rows.update(shared or ())
+            for label, found in founds.items():
+                columns[label] = value_col(found, frozenset(rows))
     elif isinstance(data, core.DataFrame):
         found = PROV.get(data)
         if isinstance(found, Frame):
@@ -431,9 +442,11 @@ def frame_init(call):
         found = prov(data)
         if found is not None:
             found_any = True
-            col = value_col(found)
+            rows.update(getattr(found, "rows", ()))
+            index = getattr(found, "index", ()) or ()
+            col = value_col(found, frozenset(rows))
             approximate = isinstance(data, core.ndarray) and getattr(data, "ndim", 1) > 1
-            for label in df.columns:
+            for label in core.labels(df.columns):
                 columns[label] = Col(col.edges, col.history, True) if approximate else col
     elif isinstance(data, (list, tuple)) and data and len(data) <= 10_000 and isinstance(
             data[0], (core.Series, core.DataFrame, core.ndarray)):
@@ -442,14 +455,14 @@ def frame_init(call):
         if found:
             found_any = True
             col = union([col_of(f) for f in found], approximate=True)
-            for label in df.columns:
+            for label in core.labels(df.columns):
                 columns[label] = col
     if not found_any:
         return None
     out = {}
-    for label in df.columns:
+    for label in core.labels(df.columns):
         out[label] = columns.get(label, EMPTY) if _has_label(label) else EMPTY
-    frame = Frame(out, (), frozenset(rows))
+    frame = Frame(out, index, frozenset(rows))
     PROV.set(df, frame)
     return frame
 
@@ -480,7 +493,7 @@ def to_frame(call):
     target = call.result
     if not isinstance(src, Values) or not isinstance(target, core.DataFrame):
         return None
-    return emit_frame(call, target, {label: src.col for label in target.columns}, src)
+    return emit_frame(call, target, {label: src.col for label in core.labels(target.columns)}, src)
 
 
 def squeeze(call):

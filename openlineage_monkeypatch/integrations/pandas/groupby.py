@@ -74,12 +74,13 @@ def groupby(call):
             keys.append(src.columns[key])
             labels.append(key)
             continue
-        grouper_key = getattr(key, "key", None) if type(key).__name__ == "Grouper" else None
+        is_grouper = isinstance(key, core.pd.Grouper)
+        grouper_key = getattr(key, "key", None) if is_grouper else None
         if grouper_key is not None and isinstance(src, Frame) and _has(src.columns, grouper_key):
             keys.append(src.columns[grouper_key])
             labels.append(grouper_key)
             continue
-        if type(key).__name__ == "Grouper" or callable(key) or isinstance(key, dict):
+        if is_grouper or callable(key) or isinstance(key, dict):
             lvl = getattr(key, "level", None)
             keys.extend(_index_cols(src, obj, lvl))
             labels.append(None)
@@ -240,6 +241,9 @@ def aggregate(call, method: str):
     op = call.op()
     user = call.user
     keys_rows = row_edges(state.keys, GROUP_BY) if state.kind != "window" else NO_EDGES
+    if src.rows and not _order_dependent(call, method) and any(e[2] == model.SORT for e in src.rows):
+        # one row per group, in key order: how the rows were sorted before no longer shapes anything
+        src = _without_sorts(src)
     group_index = tuple(state.keys) if state.as_index else ()
     key_cols_by_label = _key_label_cols(state)
     named = _named_aggs(call)
@@ -265,7 +269,7 @@ def aggregate(call, method: str):
 
     if isinstance(result, core.DataFrame):
         columns = {}
-        for label in result.columns:
+        for label in core.labels(result.columns):
             if not state.as_index and _has(key_cols_by_label, label) and label not in named:
                 columns[label] = key_cols_by_label[label]
                 continue
@@ -305,6 +309,50 @@ def aggregate(call, method: str):
         return emit_values(call, result, col, src, keys_rows, op, index=index)
     # a scalar (rare for groupby)
     return None
+
+
+ORDER_DEPENDENT_AGGS = frozenset({"first", "last", "nth", "apply", "head", "tail", "ohlc", "idxmax", "idxmin"})
+
+
+def _order_dependent(call, method: str) -> bool:
+    if method in ORDER_DEPENDENT_AGGS or call.user is not None:
+        return True
+    if method in ("agg", "aggregate"):
+        return any(isinstance(f, str) and f in ORDER_DEPENDENT_AGGS for f in _agg_functions(call))
+    return False
+
+
+def _agg_functions(call) -> list:
+    """The function names/objects an agg() call names, whatever its spelling."""
+    out = []
+
+    def collect(spec):
+        if isinstance(spec, (list, tuple)):
+            out.extend(spec)
+        elif isinstance(spec, dict):
+            for value in spec.values():
+                collect(value)
+        else:
+            out.append(spec)
+
+    for arg in call.args[:1]:
+        collect(arg)
+    if "func" in call.kwargs:
+        collect(call.kwargs["func"])
+    for name, spec in call.kwargs.items():
+        func = getattr(spec, "aggfunc", None)
+        if func is None and isinstance(spec, tuple) and len(spec) == 2:
+            func = spec[1]
+        if func is not None:
+            out.append(func)
+    return out
+
+
+def _without_sorts(src):
+    rows = frozenset(e for e in src.rows if e[2] != model.SORT)
+    if isinstance(src, Frame):
+        return Frame(src.columns, src.index, rows, src.row_history)
+    return Values(src.col, src.index, rows, src.row_history)
 
 
 def row_preserving(call, method: str):
@@ -347,7 +395,7 @@ def row_preserving(call, method: str):
         index = tuple(state.keys) + tuple(src.index)
     if isinstance(result, core.DataFrame):
         columns = {}
-        for label in result.columns:
+        for label in core.labels(result.columns):
             columns[label] = make(_resolve(state, label, {}))
         return emit_frame(call, result, columns, src, index=index)
     if isinstance(result, core.Series):
@@ -382,7 +430,7 @@ def selection_rows(call, method: str):
     edges = frozenset(edges)
     if isinstance(result, core.DataFrame) and isinstance(src, Frame):
         columns = {label: src.columns.get(label, EMPTY) if _has(src.columns, label) else EMPTY
-                   for label in result.columns}
+                   for label in core.labels(result.columns)}
         return emit_frame(call, result, columns, src, edges, op)
     if isinstance(result, core.Series):
         col = src.col if isinstance(src, Values) else (
@@ -478,20 +526,23 @@ def instrument(integration, pd) -> None:
             classes.append(cls)
     import inspect
 
+    base = getattr(pd.core.groupby.groupby, "BaseGroupBy", None)
+    if base is not None and "__iter__" in vars(base):
+        integration.patcher.wrap(base, "__iter__", _iterate)
     done = set()
     for cls in classes:
         for klass in cls.__mro__:
             if klass is object or klass.__module__.split(".")[0] != "pandas":
                 continue
             for name, value in list(vars(klass).items()):
-                if name.startswith("_") and name not in ("__getitem__", "__getattr__"):
+                if name.startswith("_") and name != "__getitem__":
                     continue
                 if name in SKIP or (klass, name) in done:
                     continue
                 if isinstance(value, (property, staticmethod, classmethod, type)) or not callable(value):
                     continue
                 done.add((klass, name))
-                if name in ("__getitem__", "__getattr__"):
+                if name == "__getitem__":
                     patch(integration, klass, name, select, f"{klass.__name__}.{name}", callables=None)
                 elif name in ("rolling", "expanding", "ewm"):
                     patch(integration, klass, name, window(name), f"{klass.__name__}.{name}")
@@ -501,6 +552,45 @@ def instrument(integration, pd) -> None:
                     patch(integration, klass, name, method_handler(name), f"{klass.__name__}.{name}",
                           prepare=prepare)
     del inspect
+
+
+def _iterate(wrapped, instance, args, kwargs):
+    """for key, group in df.groupby(...): each group carries the source's provenance, filtered by key."""
+    iterator = wrapped(*args, **kwargs)
+    if core.local.depth:
+        return iterator
+    state = PROV.get(instance)
+    if not isinstance(state, Grouped):
+        return iterator
+    return _tagged(iterator, state)
+
+
+def _tagged(iterator, state):
+    from ... import _guard
+
+    for item in iterator:
+        _guard.call(core.INTEGRATION, _tag_group, item, state)
+        yield item
+
+
+def _tag_group(item, state: Grouped) -> None:
+    group = item[1] if isinstance(item, tuple) and len(item) == 2 else None
+    if group is None:
+        return
+    src = state.source
+    rows = src.rows | row_edges(state.keys, FILTER)
+    if isinstance(group, core.DataFrame) and isinstance(src, Frame):
+        frame = core.sub_frame(src, group.columns)
+        PROV.set(group, Frame(frame.columns, src.index, rows, src.row_history))
+    elif isinstance(group, core.Series):
+        sel = state.selection
+        if isinstance(src, Values):
+            col = src.col
+        elif is_label(sel) and _has(src.columns, sel):
+            col = src.columns[sel]
+        else:
+            col = flatten(src)
+        PROV.set(group, Values(col, src.index, rows, src.row_history))
 
 
 def resample_grouped(call):

@@ -56,7 +56,7 @@ def _edges_of(found) -> frozenset:
 def _labels(obj, part, positional: bool):
     """Column labels selected by the column part of a key."""
     if _is_all(part):
-        return list(obj.columns)
+        return list(core.labels(obj.columns))
     if positional:
         try:
             picked = obj.columns[part]
@@ -158,7 +158,7 @@ def setitem(positional: bool):
             return values
         labels = _labels(obj, cols_key, positional)
         if labels is None:
-            labels = list(obj.columns)
+            labels = list(core.labels(obj.columns))
         columns = dict(src.columns)
         value_frame = found if isinstance(found, Frame) and isinstance(value, core.DataFrame) else None
         for position, label in enumerate(labels):
@@ -174,7 +174,7 @@ def setitem(positional: bool):
             old = columns.get(label, EMPTY)
             col = new if kind == "all" else union((old, new))
             columns[label] = model.with_edges(col, cond)
-        for label in obj.columns:
+        for label in core.labels(obj.columns):
             if label not in columns:
                 columns[label] = EMPTY
         frame = Frame(columns, src.index, src.rows, src.row_history)
@@ -236,7 +236,7 @@ def scalar_setitem(positional: bool):
                     return None
             columns = dict(src.columns)
             columns[label] = union((columns.get(label, EMPTY), new))
-            for existing in obj.columns:
+            for existing in core.labels(obj.columns):
                 columns.setdefault(existing, EMPTY)
             frame = Frame(columns, src.index, src.rows, src.row_history)
             PROV.set(obj, frame)

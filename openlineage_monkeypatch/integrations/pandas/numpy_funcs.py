@@ -10,11 +10,11 @@ from .common import A, I, T, emit_frame, emit_values, merge_rows, step, union
 from .core import PROV, col_of, prov
 
 
-def _cond_edges(found) -> frozenset:
+def _cond_edges(found, rows=frozenset()) -> frozenset:
     col = col_of(found)
     edges = set(model.compose_indirect(col.edges, CONDITIONAL)) if col is not None and col.edges else set()
     if found is not None and getattr(found, "rows", None):
-        edges.update(e for e in found.rows)
+        edges.update(found.rows - rows)
     return frozenset(edges)
 
 
@@ -37,9 +37,10 @@ def np_where(call):
         return None
     op = call.op()
     chosen = [col_of(f) for f in (found_x, found_y) if f is not None]
-    col = union(chosen, op, I) if chosen else Col()
-    col = model.with_edges(col, _cond_edges(found_cond))
+    col = union(chosen, None, I) if chosen else Col()
     base = _base([found_cond, found_x, found_y])
+    col = model.with_edges(col, _cond_edges(found_cond, base.rows if base is not None else frozenset()), op,
+                           [col_of(found_cond)])
     return emit_values(call, call.result, col, base, index=base.index if base is not None else ())
 
 
@@ -57,12 +58,12 @@ def np_select(call):
         return None
     op = call.op()
     chosen = [col_of(f) for f in choices + [found_default] if f is not None]
-    col = union(chosen, op, I) if chosen else Col()
+    col = union(chosen, None, I) if chosen else Col()
+    base = _base(conds + choices)
     edges: set = set()
     for found in conds:
-        edges.update(_cond_edges(found))
-    col = model.with_edges(col, frozenset(edges))
-    base = _base(conds + choices)
+        edges.update(_cond_edges(found, base.rows if base is not None else frozenset()))
+    col = model.with_edges(col, frozenset(edges), op, [col_of(f) for f in conds])
     return emit_values(call, call.result, col, base, index=base.index if base is not None else ())
 
 
@@ -72,10 +73,12 @@ def case_when(call):
     caselist = call.arg(0, "caselist")
     parts = [src.col] if src is not None else []
     edges: set = set()
+    conds = []
     try:
         for cond, value in caselist:
             found_cond = prov(cond)
-            edges.update(_cond_edges(found_cond))
+            conds.append(col_of(found_cond))
+            edges.update(_cond_edges(found_cond, src.rows if src is not None else frozenset()))
             found_value = prov(value)
             if found_value is not None:
                 parts.append(col_of(found_value))
@@ -83,8 +86,8 @@ def case_when(call):
         return None
     if not parts and not edges:
         return None
-    col = union(parts, call.op(), I) if parts else Col()
-    col = model.with_edges(col, frozenset(edges))
+    col = union(parts, None, I) if parts else Col()
+    col = model.with_edges(col, frozenset(edges), call.op(), conds)
     return emit_values(call, call.result, col, src)
 
 
@@ -105,7 +108,7 @@ def array_ufunc(call):
     if isinstance(result, core.DataFrame):
         others = [col_of(f) for f in found if not isinstance(f, Frame)]
         columns = {}
-        for label in result.columns:
+        for label in core.labels(result.columns):
             parts = [f.col(label) for f in frames] + others
             columns[label] = union(parts, op, subtype) if any(p.edges for p in parts) else EMPTY
         return emit_frame(call, result, columns, frames[0] if frames else None, merge_rows(*found))

@@ -131,6 +131,81 @@ def _value_counts(call):
     return emit_values(call, result, model.EMPTY, src, rows, op, index=index)
 
 
+def _head_tail(call):
+    """head/tail: after a sort, the sort keys decide which rows are kept (a top-N)."""
+    found = identity_reshape(call)
+    if found is None or not found.rows:
+        return found
+    extra = frozenset((e[0], model.INDIRECT, model.FILTER, False) for e in found.rows if e[2] == model.SORT)
+    if not extra or extra <= found.rows:
+        return found
+    from .common import target_of
+
+    rows = found.rows | extra
+    new = model.Frame(found.columns, found.index, rows, found.row_history) if isinstance(found, model.Frame) \
+        else model.Values(found.col, found.index, rows, found.row_history)
+    core.PROV.set(target_of(call), new)
+    return new
+
+
+def _duplicated(call):
+    """duplicated(subset): a flag computed from the subset's values (every column without a subset)."""
+    obj = call.instance
+    src = core.PROV.get(obj)
+    if src is None:
+        return None
+    from .common import emit_values, key_cols, union
+
+    if isinstance(src, model.Values):
+        cols = [src.col]
+    else:
+        subset = call.arg(0, "subset")
+        cols = key_cols(src, obj, list(subset) if isinstance(subset, tuple) and subset not in src.columns
+                        else subset) if subset is not None else list(src.columns.values())
+    return emit_values(call, call.result, union(cols, call.op(), T), src)
+
+
+def _pairwise(call):
+    """corr/cov/corrwith: every cell comes from two columns, so each column from all of them."""
+    obj = call.instance
+    src = core.PROV.get(obj)
+    result = call.result
+    if src is None or result is None:
+        return None
+    from .common import emit_frame, emit_values, union
+
+    other = core.col_of(core.prov(call.arg(0, "other")))
+    if isinstance(src, model.Values):
+        col = union([src.col] + ([other] if other is not None else []), call.op(), A)
+        return emit_values(call, result, col, src, index=())
+    cols = list(src.columns.values()) + ([other] if other is not None else [])
+    col = union(cols, call.op(), A)
+    if isinstance(result, core.DataFrame):
+        return emit_frame(call, result, {label: col for label in core.labels(result.columns)}, src, index=())
+    return emit_values(call, result, col, src, index=())
+
+
+def _combine_first(call):
+    """combine_first: each value is chosen from one side or the other, as it is."""
+    obj = call.instance
+    src = core.PROV.get(obj)
+    other = core.prov(call.arg(0, "other"))
+    result = call.result
+    if (src is None and other is None) or result is None:
+        return None
+    from .common import emit_frame, emit_values, union
+
+    if isinstance(result, core.DataFrame):
+        columns = {}
+        for label in core.labels(result.columns):
+            parts = [src.col(label) if isinstance(src, model.Frame) else model.EMPTY,
+                     other.col(label) if isinstance(other, model.Frame) else model.EMPTY]
+            columns[label] = union(parts, call.op(), I) if any(p.edges for p in parts) else model.EMPTY
+        return emit_frame(call, result, columns, src if isinstance(src, model.Frame) else None)
+    parts = [core.col_of(src), core.col_of(other)]
+    return emit_values(call, result, union(parts, call.op(), I), src if isinstance(src, model.Values) else None)
+
+
 def _unique(call):
     src = core.PROV.get(call.instance)
     if src is None:
@@ -145,7 +220,8 @@ DATAFRAME_HANDLERS = {
     "__getitem__": (df_getitem, None),
     "__setitem__": (df_setitem, None),
     "__delitem__": (df_delitem, None),
-    "__getattr__": (df_getattr, None),
+    # attribute access (df.col, row.col) goes through __getitem__: no need to patch __getattr__
+    "__getattr__": (None, None),
     "_set_axis": (df_set_axis_private, None),
     "__init__": (functions.frame_init, None),
     "pop": (df_pop, None),
@@ -250,15 +326,99 @@ def _series_setitem(call):
         src = model.Values(model.EMPTY)
     from .common import union
 
-    col = model.with_edges(union((src.col, value_col(found))), conditional(key_found))
+    col = model.with_edges(union((src.col, value_col(found))), conditional(key_found, src.rows))
     values = model.Values(col, src.index, src.rows, src.row_history)
     core.PROV.set(series, values)
     return values
 
 
+def _frame_ixs(call):
+    """DataFrame._ixs(i, axis): what items() yields (at the user's depth) and a few other paths."""
+    src = core.PROV.get(call.instance)
+    result = call.result
+    if not isinstance(src, model.Frame) or not isinstance(result, core.Series):
+        return None
+    from .common import emit_values
+
+    axis = call.arg(1, "axis", 0)
+    if axis == 1:
+        label = result.name
+        col = src.columns.get(label) if core.is_label(label) and label in src.columns else None
+        return emit_values(call, result, col if col is not None else core.flatten(src), src)
+    return emit_values(call, result, core.flatten(src), src, index=())
+
+
+def _frame_update(call):
+    """df.update(other): in place, each column takes values from other's same-labelled column."""
+    df = call.instance
+    src = core.PROV.get(df)
+    other = call.arg(0, "other")
+    found = core.prov(other)
+    if src is None and found is None:
+        return None
+    from .common import union
+
+    if isinstance(df, core.Series):
+        base = src if isinstance(src, model.Values) else model.Values(model.EMPTY)
+        values = model.Values(union((base.col, core.col_of(found) or model.EMPTY)), base.index, base.rows,
+                              base.row_history)
+        core.PROV.set(df, values)
+        return values
+    src = src if isinstance(src, model.Frame) else core.blank_frame(df)
+
+    columns = dict(src.columns)
+    for label in core.labels(df.columns):
+        if isinstance(found, model.Frame):
+            extra = found.columns.get(label)
+        elif isinstance(found, model.Values) and getattr(other, "name", None) == label:
+            extra = found.col
+        else:
+            extra = None
+        if extra is not None and extra.edges:
+            columns[label] = union((columns.get(label, model.EMPTY), extra))
+    frame = model.Frame(columns, src.index, src.rows, src.row_history)
+    core.PROV.set(df, frame)
+    return frame
+
+
+def _series_factorize(call):
+    src = core.PROV.get(call.instance)
+    result = call.result
+    if not isinstance(src, model.Values) or not isinstance(result, tuple) or not result:
+        return None
+    from .common import emit_values, step
+
+    return emit_values(call, result[0], step(src.col, call.op(), T), src)
+
+
+def _values_property(prop):
+    """The .values property: the array it returns carries the provenance of what it came from."""
+    local = core.local
+    fget = prop.fget
+
+    def values(self):
+        result = fget(self)
+        if local.depth:
+            return result
+        found = core.PROV.get(self)
+        if found is not None:
+            from ... import _guard
+
+            _guard.call(core.INTEGRATION, _tag_array, result, found)
+        return result
+
+    return property(values, prop.fset, prop.fdel, prop.__doc__)
+
+
+def _tag_array(array, found):
+    if isinstance(array, core.ndarray):
+        col = found.col if isinstance(found, model.Values) else core.flatten(found)
+        core.PROV.set(array, model.Values(col, found.index, found.rows, found.row_history))
+
+
 SERIES_HANDLERS["__getitem__"] = (_series_getitem, None)
 SERIES_HANDLERS["__setitem__"] = (_series_setitem, None)
-SERIES_HANDLERS["__getattr__"] = (lambda call: None, None)
+SERIES_HANDLERS["__getattr__"] = (None, None)
 SERIES_HANDLERS["get"] = (_series_getitem, None)
 
 
@@ -289,6 +449,18 @@ def _fill(table: dict) -> None:
 _fill(DATAFRAME_HANDLERS)
 _fill(SERIES_HANDLERS)
 DATAFRAME_HANDLERS["get"] = (df_getitem, None)
+DATAFRAME_HANDLERS["_ixs"] = (_frame_ixs, None)
+DATAFRAME_HANDLERS["update"] = (_frame_update, None)
+for _table in (DATAFRAME_HANDLERS, SERIES_HANDLERS):
+    _table["head"] = (_head_tail, None)
+    _table["tail"] = (_head_tail, None)
+    _table["duplicated"] = (_duplicated, None)
+    _table["combine_first"] = (_combine_first, None)
+    for _name in PAIRWISE:
+        _table[_name] = (_pairwise, None)
+SERIES_HANDLERS["factorize"] = (_series_factorize, None)
+SERIES_HANDLERS["update"] = (_frame_update, None)
+SERIES_HANDLERS["squeeze"] = (identity_reshape, None)
 DATAFRAME_HANDLERS["xs"] = (opaque("DataFrame.xs"), None)
 DATAFRAME_HANDLERS["dot"] = (reduce(A), None)
 
@@ -405,12 +577,19 @@ def instrument(integration, pd) -> None:
             if handler is None:
                 handler = opaque(f"{kind}.{name}")
             callables = "nested" if name in ("agg", "aggregate", "apply", "transform", "where", "mask") else "flat"
-            if name in ("__init__", "__getattr__", "_set_axis") or name in DUNDER_BINARY or name in DUNDER_UNARY:
+            if name in ("__init__", "__getattr__", "_set_axis", "_ixs") or name in DUNDER_BINARY or \
+                    name in DUNDER_UNARY:
                 callables = None
             patch(integration, owner, name, handler, f"{kind}.{name}", prepare=prepare, callables=callables)
     for name in ("pipe",):
         for owner in (pd.DataFrame, pd.Series):
             patch(integration, owner, name, functions.pipe, f"{owner.__name__}.{name}", callables="nested")
+    import inspect
+
+    for owner in (pd.DataFrame, pd.Series):
+        prop = inspect.getattr_static(owner, "values", None)
+        if isinstance(prop, property) and prop.fget is not None and "values" in owner.__dict__:
+            integration.patcher.replace(owner, "values", _values_property(prop))
     indexing.instrument(integration, pd)
     accessors.instrument(integration, pd)
     groupby.instrument(integration, pd)

@@ -32,7 +32,7 @@ def _frame(obj):
 def _labels(obj):
     if isinstance(obj, core.Series):
         return [obj.name]
-    return list(obj.columns)
+    return list(core.labels(obj.columns))
 
 
 def _as_list(value):
@@ -96,7 +96,7 @@ def merge_frames(call, left, right, how, on, left_on, right_on, left_index, righ
         mapping[name] = union(l_keys + r_keys, op, T) if l_keys or r_keys else EMPTY
     columns = {}
     fallback = None
-    for label in result.columns:
+    for label in core.labels(result.columns):
         col = mapping.get(label) if _has(mapping, label) else None
         if col is None:
             if fallback is None:
@@ -191,7 +191,7 @@ def join(call):
             for label in _labels(obj):
                 col = f.col(label)
                 by_label[label] = union((by_label[label], col)) if label in by_label else col
-        for label in result.columns:
+        for label in core.labels(result.columns):
             columns[label] = by_label.get(label, EMPTY) if _has(by_label, label) else EMPTY
         frame = Frame(columns, fs[0].index, rows)
         PROV.set(result, frame)
@@ -226,7 +226,7 @@ def concat(call):
             frame = _frame(obj)
             for label in _labels(obj):
                 ordered.append(frame.col(label))
-        labels = list(result.columns)
+        labels = list(core.labels(result.columns))
         if len(ordered) == len(labels):
             columns = {}
             for label, col in zip(labels, ordered):
@@ -258,7 +258,7 @@ def concat(call):
             else:
                 by_label[label] = col
     columns = {}
-    for label in result.columns:
+    for label in core.labels(result.columns):
         columns[label] = by_label.get(label, EMPTY) if _has(by_label, label) else EMPTY
     index = () if call.kwargs.get("ignore_index") else _union_index(found)
     frame = Frame(columns, index, rows)
@@ -288,13 +288,13 @@ def melt(call):
     id_vars = _as_list(call.arg(offset, "id_vars"))
     value_vars = call.arg(offset + 1, "value_vars")
     value_vars = _as_list(value_vars) if value_vars is not None else [
-        label for label in frame_obj.columns if label not in set(id_vars)]
+        label for label in core.labels(frame_obj.columns) if label not in set(id_vars)]
     var_name = call.arg(offset + 2, "var_name") or "variable"
     value_name = call.arg(offset + 3, "value_name", "value")
     op = call.op()
     value_col = union([src.col(v) for v in value_vars if _has(src.columns, v)], op, I)
     columns = {}
-    for label in result.columns:
+    for label in core.labels(result.columns):
         if _has(src.columns, label) and label in id_vars:
             columns[label] = src.columns[label]
         elif label == value_name:
@@ -337,7 +337,7 @@ def pivot_table(call, aggregate: bool):
     by_value = {v: step(src.col(v), op, subtype) for v in value_labels if _has(src.columns, v)}
     every = union(list(by_value.values()), None, I, approximate=len(by_value) > 1) if by_value else EMPTY
     out = {}
-    for label in result.columns:
+    for label in core.labels(result.columns):
         head = label[0] if isinstance(label, tuple) and label else label
         if _has(by_value, head) and (len(value_labels) > 1 or isinstance(label, tuple)):
             col = by_value[head]
@@ -372,7 +372,7 @@ def stack_like(call):
     approx = Col(every.edges, every.history, True) if every is not None and every.edges else EMPTY
     if isinstance(result, core.DataFrame):
         columns = {}
-        for label in result.columns:
+        for label in core.labels(result.columns):
             head = label[0] if isinstance(label, tuple) and label else label
             if isinstance(src, Frame) and _has(src.columns, label):
                 columns[label] = src.columns[label]
@@ -396,7 +396,7 @@ def explode(call):
     column = call.arg(0, "column")
     exploded = set(_as_list(column))
     columns = {}
-    for label in result.columns:
+    for label in core.labels(result.columns):
         col = src.col(label)
         columns[label] = step(col, op, T) if label in exploded else col
     return emit_frame(call, result, columns, src)
@@ -411,7 +411,7 @@ def get_dummies(call):
     op = call.op()
     if isinstance(src, Values):
         col = step(src.col, op, T)
-        return emit_frame(call, result, {label: col for label in result.columns}, src)
+        return emit_frame(call, result, {label: col for label in core.labels(result.columns)}, src)
     encoded = call.kwargs.get("columns")
     prefix_sep = call.kwargs.get("prefix_sep", "_")
     if encoded is None:
@@ -431,7 +431,7 @@ def get_dummies(call):
     else:
         names = {label: label for label in encoded}
     columns = {}
-    for label in result.columns:
+    for label in core.labels(result.columns):
         if _has(src.columns, label) and label not in names:
             columns[label] = src.columns[label]
             continue
@@ -461,7 +461,7 @@ def crosstab(call):
     rows = row_edges(keys, GROUP_BY)
     col = step(values_col, op, A) if values_col is not None else EMPTY
     index_cols = tuple(c for c in (col_of(prov(k)) for k in _as_list(index)) if c is not None)
-    frame = Frame({label: col for label in result.columns}, index_cols, rows)
+    frame = Frame({label: col for label in core.labels(result.columns)}, index_cols, rows)
     PROV.set(result, frame)
     return frame
 
@@ -478,7 +478,7 @@ def elementwise_function(subtype=T, masking=False, position=0, name="arg"):
         op = call.op()
         if isinstance(found, Frame):
             if isinstance(result, core.DataFrame):
-                columns = {label: step(found.col(label), op, subtype, masking) for label in result.columns}
+                columns = {label: step(found.col(label), op, subtype, masking) for label in core.labels(result.columns)}
                 return emit_frame(call, result, columns, found)
             col = union(list(found.columns.values()), op, subtype, masking=masking)
             return emit_values(call, result, col, found)
@@ -488,7 +488,7 @@ def elementwise_function(subtype=T, masking=False, position=0, name="arg"):
                 emit_values(call, result[0], col, found)
             return None
         if isinstance(result, core.DataFrame):
-            return emit_frame(call, result, {label: col for label in result.columns}, found)
+            return emit_frame(call, result, {label: col for label in core.labels(result.columns)}, found)
         return emit_values(call, result, col, found)
 
     return handler
