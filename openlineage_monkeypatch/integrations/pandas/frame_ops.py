@@ -834,8 +834,8 @@ def reduce(subtype: str = AGGREGATION, axis_position: int | None = 0):
                 return emit_frame(call, result, {label: col for label in core.labels(result.columns)}, src)
             return None
         if _is_series(result):
-            try:
-                labels = list(result.index)
+            try:  # one value per column (never walk a row index: it can have millions of labels)
+                labels = list(result.index) if len(result.index) <= 2 * len(src.columns) + 8 else []
             except Exception:  # noqa: BLE001
                 labels = []
             cols = [src.columns[label] for label in labels if _hashable_in(label, src.columns)]

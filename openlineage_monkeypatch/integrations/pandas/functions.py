@@ -137,7 +137,7 @@ def aggregate_like(call, src, func):
             labels = list(func)
         else:
             try:
-                labels = list(target.index)
+                labels = list(target.index) if len(target.index) <= 2 * len(src.columns) + 8 else []
             except Exception:  # noqa: BLE001
                 labels = []
         cols = [src.columns[label] for label in labels if _has(src.columns, label)]
