@@ -3,7 +3,7 @@ several spellings of the same operation where pandas has them."""
 
 import pytest
 
-from .conftest import approx, cols, rows, source, tracked
+from .conftest import cols, rows, source, tracked
 
 
 @pytest.fixture
@@ -136,7 +136,7 @@ def test_filters(pd, df):
     assert rows(df.dropna(subset=["b"])) == {"b:F"}
     assert rows(df.head(2)) == set()
     assert rows(df.iloc[1:3]) == set()
-    limit = 2
+    limit = 2  # noqa: F841 - read by the query below
     assert rows(df.query("a > @limit")) == {"a:F"}
 
 

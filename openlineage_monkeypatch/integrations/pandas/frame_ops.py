@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from ... import run
 from ...lineage import model
-from ...lineage.model import (AGGREGATION, CONDITIONAL, EMPTY, FILTER, IDENTITY, NO_EDGES, SORT, TRANSFORMATION,
-                              Col, Frame, Values)
+from ...lineage.model import AGGREGATION, CONDITIONAL, EMPTY, FILTER, NO_EDGES, SORT, Col, Frame, Values
 from . import core
-from .common import (A, I, T, cols_for, emit, emit_frame, emit_values, expression_labels, index_levels, key_cols,
-                     map_columns, merge_rows, order_edges, row_edges, step, target_of, union, with_extra)
-from .core import PROV, col_of, flatten, frame_prov, is_bool_mask, is_label, prov, values_prov
+from .common import (I, T, emit, emit_frame, emit_values, expression_labels, index_levels, key_cols, map_columns,
+                     merge_rows, row_edges, step, target_of, union, with_extra)
+from .core import PROV, col_of, flatten, frame_prov, is_bool_mask, is_label, prov
 
 
 def _is_frame(obj) -> bool:
@@ -154,19 +153,6 @@ def select(src: Frame, labels) -> dict:
             col = fallback
         out[label] = col
     return out
-
-
-def df_getattr(call):
-    result = call.result
-    if not _is_series(result):
-        return None
-    src = PROV.get(call.instance)
-    if not isinstance(src, Frame):
-        return None
-    col = src.columns.get(call.args[0])
-    if col is None:
-        return None
-    return emit_values(call, result, col, src)
 
 
 def df_setitem(call):

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 
 from ...lineage import model
-from . import accessors, core, frame_ops, functions, groupby, indexing, numpy_funcs, reshape
+from . import accessors, core, functions, groupby, indexing, numpy_funcs, reshape
 from .common import A, I, T
-from .frame_ops import (astype, binary, df_delitem, df_eval, df_getattr, df_getitem, df_insert, df_isetitem, df_pop,
+from .frame_ops import (astype, binary, df_delitem, df_eval, df_getitem, df_insert, df_isetitem, df_pop,
                         df_set_axis_private, df_setitem, drop, drop_duplicates, dropna, filter_labels,
                         identity_reshape, keep, nlargest, opaque, query, reduce, reindex, rename_like,
                         select_columns, sort_index, sort_values, unary, where)
