@@ -207,3 +207,13 @@ def test_top_n_after_a_sort(pd, df):
     assert rows(df.sort_values("b", ascending=False).head(2)) == {"b:S", "b:F"}
     assert rows(df.head(2)) == set()
     assert rows(df.a.sort_values().tail(1)) == {"a:S", "a:F"}
+
+
+def test_selection_keys_that_are_not_masks(pd, df):
+    names = source(pd.DataFrame({"name": ["a", "b"]}), "names")
+    picked = df[names["name"]]
+    assert cols(picked) == {"a": {"a:I"}, "b": {"b:I"}}
+    assert rows(picked) == set()
+    assert rows(df.b[lambda s: s > 15]) == {"b:F"}
+    left, right = df[["a"]].align(source(pd.DataFrame({"a": [1.0]}), "other"), join="left")
+    assert cols(left) == {"a": {"a:I"}} and cols(right) == {"a": {"other.a:I"}}

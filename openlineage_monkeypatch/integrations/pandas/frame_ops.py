@@ -105,8 +105,7 @@ def df_getitem(call):
             cond = key_found.col(label) if isinstance(key_found, Frame) else EMPTY
             columns[label] = model.with_edges(src.col(label), model.compose_indirect(cond.edges, CONDITIONAL))
         return emit_frame(call, result, columns, src)
-    if key_found is not None or (not isinstance(key, (list, slice)) and is_bool_mask(key)) or (
-            isinstance(key, list) and is_bool_mask(key)):
+    if (key_found is not None and (callable(key) or is_bool_mask(key))) or is_bool_mask(key):
         rows = mask_rows(key_found)
         columns = map_columns(src, df.columns, result.columns)
         return emit_frame(call, result, columns, src, rows, call.op())
@@ -358,10 +357,14 @@ def identity_reshape(call):
     """head/tail/copy/...: same columns, same edges."""
     obj = call.instance
     src = PROV.get(obj)
-    if src is None:
-        return None
     target = target_of(call)
-    if target is None:
+    if isinstance(target, tuple) and len(target) == 2 and call.name.endswith(".align"):
+        other = PROV.get(call.arg(0, "other"))
+        for item, found in zip(target, (src, other)):
+            if found is not None:
+                emit(call, item, found)
+        return None
+    if src is None or target is None:
         return None
     if isinstance(src, Frame) and _is_frame(target):
         return emit_frame(call, target, map_columns(src, obj.columns, target.columns), src)

@@ -291,13 +291,16 @@ SERIES_HANDLERS = {
 
 def _series_getitem(call):
     """s[mask] filters; s[label] is one value; s[slice] keeps the rows' edges."""
-    from .common import emit_values
+    from .common import emit_values, union
     from .frame_ops import mask_rows
 
     series = call.instance
     src = core.PROV.get(series)
     key = call.args[0] if call.args else None
-    key_found = core.prov(key) if not core.is_label(key) and not isinstance(key, (list, slice)) else None
+    if callable(key) and call.user is not None and call.user.results:
+        key_found = model.Values(union(call.user.results.values()))
+    else:
+        key_found = core.prov(key) if not core.is_label(key) and not isinstance(key, (list, slice)) else None
     if src is None and key_found is None:
         return None
     if src is None:
