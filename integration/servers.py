@@ -22,7 +22,7 @@ FAKE_CREDENTIALS = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_EC2_METADATA_DISABLED": "true",
 }
-SNOWFLAKE_PASSWORD = "snow"
+SNOWFLAKE_PASSWORD = "olmp-test-Sn0wPassw0rd-4c2e"  # fakesnow accepts any; distinctive for the secret scanner
 
 
 class LocalServer:

@@ -143,6 +143,14 @@ def discover_entry_points(group: str) -> list[tuple[str, str]]:
     return sorted(found.items())
 
 
+def reset_after_fork() -> None:
+    """In a forked child: fresh locks (another thread may have held them at the fork)."""
+    global _lock
+    _lock = threading.RLock()
+    if _finder is not None:
+        _finder._busy = set()
+
+
 def install() -> None:
     """Register every enabled integration's post-import hooks and the process-lifecycle hooks."""
     from . import registry

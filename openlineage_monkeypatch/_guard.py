@@ -5,8 +5,12 @@ first failure per integration and counting all of them (the counts go into the r
 `monkeypatch_instrumentation` facet). The patched library function itself is never called from here:
 patches call the original exactly once, outside any guard, and return its result untouched.
 
-OPENLINEAGE_MONKEYPATCH_TEST_FAULT=raise|garbage|slow makes every guarded handler fail in that way;
-the reliability tests use it to prove the job is unaffected.
+An error inside an integration's handler means the job did touch a dataset through that library,
+even if we could not say which: the run is started, so its final event records the error.
+
+OPENLINEAGE_MONKEYPATCH_TEST_FAULT=raise|garbage|slow[:name,...] makes guarded handlers fail in that
+way (by default every integration's handlers, not our core); the reliability tests use it to prove
+the job is unaffected. Set-up code (instrument(), hooks) runs through `setup()`, which is never faulted.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ import time
 
 from . import _log
 
-_lock = threading.Lock()
+CORE = frozenset({"run", "process", "emitter", "bootstrap", "registry"})
+
+_lock = threading.RLock()
 errors: dict[str, int] = {}
-_fault: str | None = None
-_fault_read = False
+_fault: tuple | None = None
+_local = threading.local()
 
 
 class InjectedFault(RuntimeError):
@@ -36,14 +42,22 @@ class Garbage:
         raise InjectedFault(f"garbage has no {name}")
 
 
-def fault() -> str | None:
-    global _fault, _fault_read
-    if not _fault_read:
+def fault(integration: str | None = None) -> str | None:
+    """The injected fault mode for `integration` (None: no fault)."""
+    global _fault
+    if _fault is None:
         from . import config
 
-        _fault = config.settings().fault
-        _fault_read = True
-    return _fault
+        settings = config.settings()
+        _fault = (settings.fault, settings.fault_targets)
+    mode, targets = _fault
+    if mode is None or getattr(_local, "setup", 0):
+        return None
+    if integration is None:
+        return mode
+    if targets is None:
+        return None if integration in CORE else mode
+    return mode if integration in targets else None
 
 
 def record_error(integration: str, exc: BaseException | None = None) -> None:
@@ -56,12 +70,24 @@ def record_error(integration: str, exc: BaseException | None = None) -> None:
         exc,
         exc_info=exc is not None and not isinstance(exc, InjectedFault),
     )
+    if integration not in CORE and not getattr(_local, "setup", 0):
+        _start_run()
+
+
+def _start_run() -> None:
+    """A handler failed inside a library call the job made: make sure the run reports it."""
+    try:
+        from . import run
+
+        run.current().ensure_started()
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def call(integration: str, fn, *args, **kwargs):
     """Run our handler fn(*args, **kwargs); on any error count it and return None."""
     try:
-        mode = fault()
+        mode = fault(integration)
         if mode is not None:
             if mode == "raise":
                 raise InjectedFault(f"injected fault in {integration}")
@@ -69,11 +95,21 @@ def call(integration: str, fn, *args, **kwargs):
                 time.sleep(0.02)
             elif mode == "garbage":
                 fn(*args, **kwargs)
+                record_error(integration, InjectedFault(f"injected garbage result in {integration}"))
                 return Garbage()
         return fn(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - the whole point
         record_error(integration, exc)
         return None
+
+
+def setup(integration: str, fn, *args, **kwargs):
+    """Like call() for set-up code (patching, hooks): never faulted by the test switch."""
+    _local.setup = getattr(_local, "setup", 0) + 1
+    try:
+        return call(integration, fn, *args, **kwargs)
+    finally:
+        _local.setup -= 1
 
 
 def snapshot() -> dict[str, int]:
@@ -82,6 +118,7 @@ def snapshot() -> dict[str, int]:
 
 
 def reset_after_fork() -> None:
-    global _lock
-    _lock = threading.Lock()
+    global _lock, _fault
+    _lock = threading.RLock()
+    _fault = None
     errors.clear()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 
 PREFIX = "openlineage-monkeypatch"
-_lock = threading.Lock()
+_lock = threading.RLock()
 _seen: set[str] = set()
 _logger = None
 
@@ -27,17 +27,32 @@ def logger():
     log = logging.getLogger("openlineage_monkeypatch")
     log.propagate = False
     if not log.handlers:
-        if settings.log.lower() == "off":
+        target = settings.log.strip()
+        if target.lower() in ("off", "none", "null"):
             handler: logging.Handler = logging.NullHandler()
-        elif settings.log.lower() == "stderr":
-            handler = logging.StreamHandler()
+        elif target.lower() in ("stderr", ""):
+            handler = _quiet(logging.StreamHandler)()
+        elif target.lower() == "stdout":  # never the job's stdout: its bytes must stay the job's own
+            handler = _quiet(logging.StreamHandler)()
         else:
-            handler = logging.FileHandler(settings.log, delay=True)
+            handler = _quiet(logging.FileHandler)(target, delay=True, encoding="utf-8")
         handler.setFormatter(_scrubbing_formatter(logging)(f"{PREFIX}: %(levelname)s: %(message)s"))
         log.addHandler(handler)
-    log.setLevel(getattr(logging, settings.log_level, logging.INFO))
+    log.setLevel(getattr(logging, settings.log_level, None) if isinstance(
+        getattr(logging, settings.log_level, None), int) else logging.INFO)
     _logger = log
     return log
+
+
+def _quiet(handler_class):
+    """A handler that drops a line it cannot write instead of printing logging's traceback."""
+
+    class Quiet(handler_class):
+        def handleError(self, record) -> None:  # noqa: N802
+            pass
+
+    Quiet.__name__ = f"Quiet{handler_class.__name__}"
+    return Quiet
 
 
 def _scrubbing_formatter(logging):
@@ -81,4 +96,4 @@ def debug(msg: str, *args) -> None:
 
 def reset_after_fork() -> None:
     global _lock
-    _lock = threading.Lock()
+    _lock = threading.RLock()

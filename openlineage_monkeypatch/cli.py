@@ -43,8 +43,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     settings = config.settings()
     paths = args.spool or [settings.spool_dir]
     totals = replay(paths, settings, dry_run=args.dry_run)
+    corrupt = f", {totals['corrupt']} damaged line(s) skipped" if totals.get("corrupt") else ""
     print(f"replay: {totals['sent']} sent, {totals['skipped']} already sent, {totals['failed']} failed, "
-          f"{totals['files']} file(s)")
+          f"{totals['files']} file(s){corrupt}")
     return 0 if totals["failed"] == 0 else 1
 
 

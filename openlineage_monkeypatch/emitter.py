@@ -5,11 +5,17 @@ OpenLineage event with the client's classes and hands it to the client, whose tr
 the user configured (openlineage.yml, OPENLINEAGE_URL, OPENLINEAGE__TRANSPORT__*), or our embedded
 NDJSON file when nothing is configured.
 
-Failures never reach the job: an event the transport rejects is appended to the spool
-(NDJSON, `openlineage-monkeypatch replay` resends it), and the backend is then considered down for a
-while, so later events go straight to the spool instead of each waiting for the client's retries.
-At exit, `flush(timeout)` waits at most the flush bound, then spools whatever is still queued or in
-flight: the job pays at most that bound, in total, whatever the backend does.
+Failures never reach the job, and no backend can hold it up:
+- each `emit()` runs in its own short-lived sender thread that the dispatcher waits on for at most
+  the delivery timeout (the client's http transport retries for ~9 s against a closed port, and
+  honours any Retry-After; a hung server never answers at all);
+- an event the transport rejects, or does not take in time, marks the backend down for a while
+  (OPENLINEAGE_MONKEYPATCH_BACKEND_RETRY_AFTER), and events meanwhile go straight to the spool
+  (NDJSON; `openlineage-monkeypatch replay` resends them);
+- at exit, `flush(timeout)` waits at most the flush bound, then spools whatever is still queued or
+  in flight: the job pays at most that bound, in total, whatever the backend does.
+An event whose sender was still waiting at exit is spooled; if that late send did get through, the
+backend sees it twice (once late, once replayed) rather than never.
 """
 
 from __future__ import annotations
@@ -22,16 +28,34 @@ from collections import deque
 
 from . import _log, config
 
-_state_lock = threading.Lock()
+_state_lock = threading.RLock()
+
+
+class _Send:
+    """One event handed to the transport.
+
+    `sending` while the dispatcher waits for it; `late` once the dispatcher gave up waiting (the
+    sender thread may still finish); then `sent`, `failed`, or `spooled` (by a flush, at exit).
+    """
+
+    __slots__ = ("event", "state", "error")
+
+    def __init__(self, event) -> None:
+        self.event = event
+        self.state = "sending"
+        self.error: BaseException | None = None
 
 
 class Emitter:
     def __init__(self, settings: config.Settings | None = None) -> None:
         self.settings = settings or config.settings()
         self.queue: deque = deque()
-        self.cond = threading.Condition(threading.Lock())
+        # Re-entrant: a signal handler running on the job's thread may flush while that thread was
+        # inside submit() holding this lock.
+        self.cond = threading.Condition(threading.RLock())
         self.thread: threading.Thread | None = None
         self.in_flight = None
+        self.sends: list[_Send] = []
         self.client = None
         self.client_error: str | None = None
         self.down_until = 0.0
@@ -45,6 +69,10 @@ class Emitter:
         self.events_path: str | None = None
         self.run_id: str | None = None
         self.job_name: str | None = None
+        self.flush_deadline: float | None = None
+        self.no_threads = False
+        self.spool_lock = threading.RLock()
+        self.problem: str | None = None  # the last delivery problem, for the one warning we print
 
     # -- job thread ---------------------------------------------------------------------------
 
@@ -52,44 +80,85 @@ class Emitter:
         """Queue a record; never blocks. Past the queue bound the record is spooled instead."""
         with self.cond:
             if len(self.queue) >= self.settings.queue_size:
-                self.dropped += 1
                 overflow = record
             else:
                 overflow = None
                 self.queue.append(record)
-                self.cond.notify()
-            start = self.thread is None and not self.closed
+                self.cond.notify_all()
+            start = self.thread is None and not self.closed and not self.no_threads
             if start:
                 self.thread = threading.Thread(target=self._loop, name="openlineage-monkeypatch-emitter", daemon=True)
         if start:
             try:
                 self.thread.start()
-            except RuntimeError:  # interpreter shutting down: deliver inline at flush
+            except RuntimeError:  # interpreter shutting down (3.12+): deliver inline at flush
                 self.thread = None
+                self.no_threads = True
         if overflow is not None:
+            _log.log_once("queue-full", "more than %d lineage events queued; the excess is spooled",
+                          self.settings.queue_size)
             self._spool([overflow], "queue full")
+
+    def remaining(self) -> float:
+        """What is left of the flush bound of a flush in progress (the full bound when none is)."""
+        if self.flush_deadline is None:
+            return self.settings.flush_timeout
+        return max(0.0, self.flush_deadline - time.monotonic())
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything queued is delivered, at most `timeout` seconds; spool the rest."""
-        timeout = self.settings.flush_timeout if timeout is None else timeout
+        timeout = self.settings.flush_timeout if timeout is None else max(0.0, timeout)
         deadline = time.monotonic() + timeout
-        if self.thread is None or not self.thread.is_alive():
-            self._deliver_inline(deadline)
+        outer = self.flush_deadline
+        self.flush_deadline = deadline if outer is None else min(outer, deadline)
+        spooled_before = self.spooled
+        try:
+            if self.thread is None or not self.thread.is_alive():
+                self._deliver_inline(deadline)
+            with self.cond:
+                while self._busy() and self.thread is not None and self.thread.is_alive():
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self.cond.wait(min(remaining, 0.05))
+                leftovers = list(self.queue)
+                self.queue.clear()
+                if self.in_flight is not None:
+                    leftovers.insert(0, self.in_flight)
+                    self.in_flight = None
+                stuck = self._take_stuck()
+            if stuck:
+                self._spool_events(stuck, "flush timeout (backend did not answer)")
+            if leftovers:
+                self._spool(leftovers, "flush timeout")
+            with self.spool_lock:  # our thread may be writing a record it claimed: let it finish
+                pass
+            newly_spooled = self.spooled - spooled_before
+            if newly_spooled:
+                # reported from here, not from our daemon threads, which may die mid-line at exit
+                _log.log_once(
+                    "undelivered",
+                    "%d lineage event(s) could not be delivered (%s); spooled to %s; "
+                    "resend them with `openlineage-monkeypatch replay`",
+                    newly_spooled, self.problem or "the backend did not answer in time", self._spool_file(),
+                )
+        finally:
+            self.flush_deadline = outer
+        return not (leftovers or stuck)
+
+    def _busy(self) -> bool:
+        return bool(self.queue) or self.in_flight is not None or any(s.state == "sending" for s in self.sends)
+
+    def _take_stuck(self) -> list:
+        """Events whose sender thread is still waiting on the backend: they are spooled now."""
+        stuck = []
         with self.cond:
-            while (self.queue or self.in_flight is not None) and self.thread is not None and self.thread.is_alive():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                self.cond.wait(min(remaining, 0.05))
-            leftovers = list(self.queue)
-            self.queue.clear()
-            if self.in_flight is not None:
-                leftovers.insert(0, self.in_flight)
-                self.in_flight = None
-        if leftovers:
-            self._spool(leftovers, "flush timeout")
-            return False
-        return True
+            for send in self.sends:
+                if send.state in ("sending", "late"):
+                    send.state = "spooled"
+                    stuck.append(send.event)
+            self.sends = []
+        return stuck
 
     def spool_pending(self) -> None:
         """Write everything still queued to the spool, without any network: for os._exit."""
@@ -97,6 +166,9 @@ class Emitter:
             leftovers = ([self.in_flight] if self.in_flight is not None else []) + list(self.queue)
             self.queue.clear()
             self.in_flight = None
+        stuck = self._take_stuck()
+        if stuck:
+            self._spool_events(stuck, "process exiting")
         if leftovers:
             self._spool(leftovers, "process exiting")
 
@@ -110,9 +182,10 @@ class Emitter:
                 record = self.queue.popleft()
                 self.in_flight = record
             try:
-                self._deliver(record)
+                self._deliver(record, time.monotonic() + self.settings.delivery_timeout)
             except Exception as exc:  # noqa: BLE001
                 _log.log_once("emitter-loop", "lineage event delivery failed: %r", exc)
+                self._spool_claimed(record, None, "delivery failed")
             finally:
                 with self.cond:
                     if self.in_flight is record:
@@ -120,58 +193,152 @@ class Emitter:
                     self.cond.notify_all()
 
     def _deliver_inline(self, deadline: float) -> None:
+        """No background thread (never started, or the interpreter is shutting down)."""
         while time.monotonic() < deadline:
             with self.cond:
                 if not self.queue:
                     return
                 record = self.queue.popleft()
-            self._deliver(record)
+                self.in_flight = record
+            try:
+                self._deliver(record, deadline)
+            except Exception as exc:  # noqa: BLE001
+                _log.log_once("emitter-loop", "lineage event delivery failed: %r", exc)
+                self._spool_claimed(record, None, "delivery failed")
+            finally:
+                with self.cond:
+                    if self.in_flight is record:
+                        self.in_flight = None
 
-    def _deliver(self, record) -> None:
+    def _deliver(self, record, deadline: float) -> None:
         from .events import build_event
 
-        event = build_event(record)
+        event = _at_any_time(build_event, record)
         if event is None:
+            self._claim(record)
             return
-        if time.monotonic() < self.down_until:
-            self._spool_events([event], "backend marked down")
-            return
-        client = self._client()
+        if time.monotonic() < self.down_until or self._sender_stuck():
+            client = None
+        else:
+            client = self._client()
         if client is None:
-            self._spool_events([event], self.client_error or "no client")
+            self._spool_claimed(record, [event], self.client_error or "backend marked down")
             return
+        if self.flush_deadline is not None:
+            deadline = min(deadline, self.flush_deadline)
+        self._send(client, event, deadline, record)
+
+    def _claim(self, record) -> bool:
+        """Take the in-flight record over; False when a flush already took (and spooled) it."""
+        with self.cond:
+            if self.in_flight is not record:
+                return False
+            self.in_flight = None
+            return True
+
+    def _spool_claimed(self, record, events, reason: str) -> None:
+        with self.spool_lock:  # a flush finishing now waits for this write (see flush)
+            if self._claim(record):
+                if events is None:
+                    self._spool([record], reason)
+                else:
+                    self._spool_events(events, reason)
+
+    def _sender_stuck(self) -> bool:
+        with self.cond:
+            return any(s.state == "late" for s in self.sends)
+
+    def _send(self, client, event, deadline: float, record=None) -> None:
+        send = _Send(event)
+
+        def target() -> None:
+            try:
+                client.emit(event)
+            except BaseException as exc:  # noqa: BLE001
+                send.error = exc
+            self._settle(send)
+
+        with self.cond:
+            if record is not None and self.in_flight is not record:
+                return  # a flush took it
+            self.sends.append(send)
+            self.in_flight = None  # the send holds the event from here on
+        if self.no_threads:
+            target()
+            return
+        thread = threading.Thread(target=target, name="openlineage-monkeypatch-sender", daemon=True)
         try:
-            client.emit(event)
-            self.sent += 1
-        except Exception as exc:  # noqa: BLE001
+            thread.start()
+        except RuntimeError:  # no new threads at interpreter shutdown: send inline
+            self.no_threads = True
+            target()
+            return
+        thread.join(max(0.0, deadline - time.monotonic()))
+        with self.cond:
+            late = send.state == "sending"
+            if late:
+                send.state = "late"
+        if late:
             self.failures += 1
             self.down_until = time.monotonic() + self.settings.retry_after
-            _log.log_once(
-                "transport-failure",
-                "the OpenLineage backend did not take an event (%s); events are spooled to %s "
-                "until it answers again; resend them with `openlineage-monkeypatch replay`",
-                _describe(exc),
+            # during an exit flush the job's thread reports (a daemon thread may die mid-line)
+            self.flush_deadline is None and _log.log_once(
+                "undelivered",
+                "the OpenLineage backend did not answer in time; events are spooled to %s until it "
+                "answers again; resend them with `openlineage-monkeypatch replay`",
                 self._spool_file(),
             )
-            self._spool_events([event], _describe(exc))
+
+    def _settle(self, send: _Send) -> None:
+        """Called by the sender thread once the transport returned or raised."""
+        with self.cond:
+            already_spooled = send.state == "spooled"
+            send.state = "failed" if send.error is not None else "sent"
+            if send in self.sends:
+                self.sends.remove(send)
+            self.cond.notify_all()
+        if self.sent == 0 and self.failures == 0:
+            try:
+                quiet_library_logs()
+            except Exception:  # noqa: BLE001
+                pass
+        if send.error is None:
+            self.sent += 1
+            self.down_until = 0.0  # a late answer: the backend is up again
+            return
+        self.failures += 1
+        self.down_until = time.monotonic() + self.settings.retry_after
+        self.problem = _describe(send.error)
+        self.flush_deadline is None and _log.log_once(
+            "undelivered",
+            "the OpenLineage backend did not take an event (%s); events are spooled to %s "
+            "until it answers again; resend them with `openlineage-monkeypatch replay`",
+            _describe(send.error),
+            self._spool_file(),
+        )
+        if not already_spooled:
+            self._spool_events([send.event], _describe(send.error))
 
     def _client(self):
         if self.client is not None or self.client_error is not None:
             return self.client
         try:
-            self.client = make_client(self.settings, self.run_id, self.job_name)
+            self.client = _at_any_time(make_client, self.settings, self.run_id, self.job_name)
             self.events_path = getattr(self.client, "_olmp_events_path", None)
         except Exception as exc:  # noqa: BLE001
-            self.client_error = _describe(exc)
-            _log.log_once("client", "could not set up the OpenLineage client: %s; events are spooled", _describe(exc))
+            self.client_error = self.problem = f"could not set up the OpenLineage client: {_describe(exc)}"
+            self.flush_deadline is None and _log.log_once(
+                "undelivered", "%s; events are spooled to %s; resend them with `openlineage-monkeypatch replay` "
+                "once the configuration is fixed", self.client_error, self._spool_file())
         return self.client
 
     # -- spool ------------------------------------------------------------------------------
 
-    def _spool_file(self) -> str:
-        if self.spool_path is None:
+    def _spool_file(self, fresh: bool = False) -> str:
+        if self.spool_path is None or fresh:
             stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-            self.spool_path = os.path.join(self.settings.spool_dir, f"spool-{stamp}-{os.getpid()}.ndjson")
+            suffix = f"-{int(time.monotonic_ns() % 1_000_000)}" if fresh else ""
+            self.spool_path = os.path.join(self.settings.spool_dir, f"spool-{stamp}-{os.getpid()}{suffix}.ndjson")
         return self.spool_path
 
     def _spool(self, records: list, reason: str) -> None:
@@ -180,9 +347,10 @@ class Emitter:
 
         for record in records:
             try:
-                event = build_event(record)
+                event = _at_any_time(build_event, record)
             except Exception:  # noqa: BLE001
                 event = None
+                self.dropped += 1
             if event is not None:
                 events.append(event)
         self._spool_events(events, reason)
@@ -193,18 +361,65 @@ class Emitter:
         try:
             from openlineage.client.serde import Serde
 
-            lines = "".join(Serde.to_json(event) + "\n" for event in events)
-            path = self._spool_file()
-            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.write(fd, lines.encode("utf-8"))
-            finally:
-                os.close(fd)
+            data = "".join(Serde.to_json(event) + "\n" for event in events).encode("utf-8")
+            with self.spool_lock:
+                _append_locked(self._spool_file(), data, lambda: self._spool_file(fresh=True))
             self.spooled += len(events)
         except Exception as exc:  # noqa: BLE001
             self.dropped += len(events)
-            _log.log_once("spool", "could not write the spool (%s); %d event(s) lost", _describe(exc), len(events))
+            _log.log_once("spool", "could not write the spool (%s); %d undelivered lineage event(s) lost",
+                          _describe(exc), len(events))
+
+
+def _append_locked(path: str, data: bytes, other_path) -> None:
+    """Append to a spool file under an exclusive lock; a file a replay holds is left for a new one."""
+    import fcntl
+
+    for attempt in range(3):
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                if attempt < 2:
+                    path = other_path()
+                    continue
+                raise
+            start = os.lseek(fd, 0, os.SEEK_END)
+            view = memoryview(data)
+            try:
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+            except OSError:
+                try:  # a full disk must not leave half a line for replay to trip on
+                    os.ftruncate(fd, start)
+                except OSError:
+                    pass
+                raise
+            return
+        finally:
+            os.close(fd)
+
+
+def _at_any_time(fn, *args):
+    """Call fn even during interpreter shutdown.
+
+    The client's import pulls in concurrent.futures.thread, whose import registers a threading
+    atexit callback and fails once threading has begun shutting down, which is exactly when a run
+    whose first event comes at exit builds its client. The flag is put back at once.
+    """
+    try:
+        return fn(*args)
+    except RuntimeError as exc:
+        if "after shutdown" not in str(exc) or getattr(threading, "_SHUTTING_DOWN", None) is not True:
+            raise
+    threading._SHUTTING_DOWN = False  # type: ignore[attr-defined]
+    try:
+        return fn(*args)
+    finally:
+        threading._SHUTTING_DOWN = True  # type: ignore[attr-defined]
 
 
 def _describe(exc: BaseException) -> str:
@@ -216,27 +431,63 @@ def _describe(exc: BaseException) -> str:
 
 def make_client(settings: config.Settings, run_id: str | None = None, job_name: str | None = None):
     """The OpenLineage client as the user configured it, or with our embedded NDJSON file transport."""
-    import logging
-
-    if not os.environ.get("OPENLINEAGE_CLIENT_LOGGING"):
-        logging.getLogger("openlineage.client").setLevel(logging.WARNING)
     from openlineage.client import OpenLineageClient
+
+    quiet_library_logs()
 
     if settings.own_transport:
         client = OpenLineageClient()
         client._olmp_events_path = None
         return client
     path = default_events_path(settings, run_id, job_name)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     client = OpenLineageClient(config={"transport": {"type": "file", "log_file_path": path, "append": True}})
     client._olmp_events_path = path
     _log.info("lineage events go to %s (no OpenLineage transport configured)", path)
     return client
 
 
+LIBRARY_LOGGERS = ("openlineage", "urllib3", "requests", "httpx", "httpcore", "charset_normalizer", "kafka",
+                   "confluent_kafka", "botocore", "google", "datadog")
+_THREAD_PREFIX = "openlineage-monkeypatch"
+CONSOLE_TRANSPORT_LOGGER = "openlineage.client.transport.console"
+
+
+def quiet_library_logs() -> None:
+    """Keep what the client and its HTTP stack log on *our* threads out of the job's logs.
+
+    urllib3 logs each retry at WARNING; with the job's logging.basicConfig() those lines would land in
+    the job's stderr. A filter on those libraries' loggers drops records made on our threads only
+    (the job's own use of requests is untouched); we report delivery problems ourselves, once.
+    OPENLINEAGE_CLIENT_LOGGING=1 leaves them alone, for debugging.
+    """
+    if os.environ.get("OPENLINEAGE_CLIENT_LOGGING"):
+        return
+    import logging
+
+    global _thread_filter
+    if _thread_filter is None:
+        class OurThreads(logging.Filter):
+            def filter(self, record) -> bool:
+                if record.name == CONSOLE_TRANSPORT_LOGGER:  # the events themselves, when asked for
+                    return True
+                return not str(getattr(record, "threadName", "")).startswith(_THREAD_PREFIX)
+
+        _thread_filter = OurThreads()
+    names = [name for name in list(logging.Logger.manager.loggerDict)
+             if name.split(".", 1)[0] in LIBRARY_LOGGERS]
+    for name in names:
+        logger = logging.getLogger(name)
+        if _thread_filter not in logger.filters:
+            logger.addFilter(_thread_filter)
+
+
+_thread_filter = None
+
+
 def default_events_path(settings: config.Settings, run_id: str | None, job_name: str | None) -> str:
     day = time.strftime("%Y-%m-%d", time.gmtime())
-    job = "".join(c if c.isalnum() or c in "-_." else "_" for c in (job_name or "job"))[:80]
+    job = "".join(c if c.isalnum() or c in "-_." else "_" for c in (job_name or "job"))[:80].lstrip(".") or "job"
     return os.path.join(settings.events_dir, day, f"{job}-{run_id or os.getpid()}.ndjson")
 
 
@@ -254,7 +505,7 @@ def emitter() -> Emitter:
 
 def reset_after_fork() -> None:
     global _emitter, _state_lock
-    _state_lock = threading.Lock()
+    _state_lock = threading.RLock()
     _emitter = None
 
 

@@ -84,3 +84,19 @@ def redact_sql_literals(sql: str) -> str:
         return match.group()
 
     return _SQL_TOKEN.sub(repl, sql)
+
+
+_QUOTED = re.compile(r"'(?:[^'\\\n]|\\.)*'" + r'|"(?:[^"\\\n]|\\.)*"')
+_TRACE_FRAME = re.compile(r"^(?:\s|Traceback \(|During handling of|The above exception|$)")
+
+
+def redact_error_text(text: str) -> str:
+    """Quoted literals in exception messages become '?'; traceback frame and code lines are kept.
+
+    Exception messages are where data values leak ("invalid literal for int(): 'ACME Corp'"); the
+    frames (file, line, function, source line) describe code, not data.
+    """
+    lines = []
+    for line in text.splitlines(keepends=True):
+        lines.append(line if _TRACE_FRAME.match(line) else _QUOTED.sub("'?'", line))
+    return "".join(lines)

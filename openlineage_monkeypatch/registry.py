@@ -78,7 +78,7 @@ def _on_import(integration: Integration, module) -> None:
         )
         return
     integration.instrumented_modules.add(module.__name__)
-    _guard.call(name, integration.instrument, module)
+    _guard.setup(name, integration.instrument, module)
 
 
 def activate(disabled: frozenset[str] | set[str] = frozenset(), only: set[str] | None = None) -> list[str]:
@@ -89,7 +89,7 @@ def activate(disabled: frozenset[str] | set[str] = frozenset(), only: set[str] |
     with _lock:
         if not _process_hooks:
             _process_hooks = True
-            _guard.call("process", process.install)
+            _guard.setup("process", process.install)
         names = []
         for name, integration in integrations().items():
             if name in disabled or (only is not None and name not in only) or name in _active:
@@ -102,14 +102,26 @@ def activate(disabled: frozenset[str] | set[str] = frozenset(), only: set[str] |
 
 
 def deactivate(names: set[str] | None = None) -> None:
+    """Uninstrument the named integrations (None: all of them, and the process-lifecycle hooks)."""
+    global _process_hooks
     with _lock:
+        if names is None and _process_hooks:
+            from . import process
+
+            _guard.setup("process", process.uninstall)
+            _process_hooks = False
         for name in list(_active):
             if names is not None and name not in names:
                 continue
             _active.discard(name)
             integration = (_integrations or {}).get(name)
             if integration is not None:
-                _guard.call(name, integration.uninstrument)
+                _guard.setup(name, integration.uninstrument)
+
+
+def reset_after_fork() -> None:
+    global _lock
+    _lock = threading.RLock()
 
 
 def active() -> set[str]:

@@ -29,7 +29,7 @@ from .emitter import emitter
 from .events import DatasetRecord, EventRecord
 from .naming import DatasetId
 
-PROCESS_START = time.time()
+PROCESS_START = config.PROCESS_START
 
 
 def now_iso(ts: float | None = None) -> str:
@@ -49,47 +49,91 @@ def uuid7() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def parse_parent(value: str | None) -> tuple[str, str, str] | None:
-    """`namespace/job/runId` (Airflow's lineage_parent_id macro) -> (namespace, job, runId)."""
+def parse_parent(value: str | None, quiet: bool = False) -> tuple[str, str, str] | None:
+    """`namespace/job/runId` (Airflow's lineage_parent_id macro) -> (namespace, job, runId).
+
+    The namespace may itself contain `/` (a URI): the job and run id are the last two parts. The run
+    id must be a UUID (the parent facet requires one); anything else is ignored with one warning.
+    """
     if not value:
         return None
     parts = value.strip().rsplit("/", 2)
-    if len(parts) != 3 or not all(parts):
-        _log.log_once("parent-format", "ignoring a parent id that is not namespace/job/runId")
+    if len(parts) == 3 and all(p.strip() for p in parts) and _is_uuid(parts[2].strip()):
+        return parts[0].strip(), parts[1].strip(), parts[2].strip().lower()
+    if not quiet:
+        _log.log_once("parent-format", "ignoring a parent run id that is not namespace/job/runId (a UUID)")
+    return None
+
+
+def _is_uuid(text: str) -> bool:
+    import re
+
+    return re.fullmatch(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", text) is not None
+
+
+def _mp_kind() -> str | None:
+    """For a multiprocessing child: its kind (`PoolWorker`, `Process`, or the name the job gave it)."""
+    mp = sys.modules.get("multiprocessing")
+    if mp is None:
         return None
-    return parts[0], parts[1], parts[2]
+    try:
+        current = mp.current_process()
+        if current.name == "MainProcess" or mp.parent_process() is None:
+            return None
+        name = str(current.name)
+    except Exception:  # noqa: BLE001
+        return None
+    import re
+
+    base = re.sub(r"[-:_\d]+$", "", name) or "Process"
+    for prefix in ("ForkServer", "Fork", "Spawn"):  # the start method is no part of the job
+        if base.startswith(prefix) and base != prefix and base[len(prefix)].isupper():
+            base = base[len(prefix):]
+            break
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in base)[:100]
 
 
-def derive_job_name() -> str:
-    """OPENLINEAGE_JOB_NAME, else: module for -m, script path relative to the cwd, console-script name."""
-    settings = config.settings()
-    if settings.job_name:
-        return settings.job_name
-    name = None
+def started_as() -> str:
+    """The name of how this process was started: module for -m, script path relative to the start-up
+    working directory, console-script name."""
     main = sys.modules.get("__main__")
     spec = getattr(main, "__spec__", None)
     if spec is not None and getattr(spec, "name", None) and spec.name not in ("__main__", "__mp_main__"):
-        name = spec.name[: -len(".__main__")] if spec.name.endswith(".__main__") else spec.name
-    if name is None:
-        argv0 = sys.argv[0] if sys.argv and sys.argv[0] else ""
-        if argv0 in ("", "-c"):
-            name = "python-c" if argv0 == "-c" else "python-interactive"
-        elif argv0.endswith((".py", ".pyw")) or os.path.isfile(argv0) and not os.access(argv0, os.X_OK):
-            path = os.path.abspath(argv0)
-            cwd = os.getcwd()
-            name = os.path.relpath(path, cwd) if path.startswith(cwd + os.sep) else path
-        else:
-            name = os.path.basename(argv0)
-    mp = sys.modules.get("multiprocessing")
-    if mp is not None:
-        try:
-            current = mp.current_process()
-            if current.name != "MainProcess" and mp.parent_process() is not None:
-                kind = current.name.rstrip("0123456789-") or "Process"
-                name = f"{name}.{kind}"
-        except Exception:  # noqa: BLE001
-            pass
-    return name
+        return spec.name[: -len(".__main__")] if spec.name.endswith(".__main__") else spec.name
+    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else ""
+    if argv0 == "-c":
+        return "python-c"
+    if argv0 == "-":
+        return "python-stdin"
+    script = getattr(main, "__file__", None) or argv0
+    if not script:
+        return "python-interactive"
+    path = os.path.normpath(os.path.join(config.STARTUP_CWD, script))
+    if path.endswith((".py", ".pyw", ".pyz")) or os.sep + "__main__.py" in path or (
+            os.path.isfile(path) and not os.access(path, os.X_OK)):
+        cwd = config.STARTUP_CWD.rstrip(os.sep)
+        return os.path.relpath(path, cwd) if path.startswith(cwd + os.sep) else path
+    return os.path.basename(path)
+
+
+def derive_job_name(forked_from: str | None = None) -> str:
+    """OPENLINEAGE_JOB_NAME, else how the process was started; children of our processes are named
+    under their parent (`job.py.PoolWorker`, `job.py.fork`) so they never merge into its job."""
+    settings = config.settings()
+    kind = _mp_kind()
+    if forked_from:
+        return f"{forked_from}.{kind or 'fork'}"
+    inherited = config.INHERITED
+    parent = parse_parent(inherited.get(config.PARENT_ID), quiet=True)
+    ours = parent is not None and (inherited.get(config.PARENT_MARK) or "").lower() == parent[2]
+    if kind and ours:
+        return f"{parent[1]}.{kind}"
+    own = started_as()
+    if settings.job_name:
+        if ours and (parent[1] == settings.job_name or parent[1].startswith(settings.job_name + ".")):
+            return f"{parent[1]}.{own}"
+        return settings.job_name
+    return f"{own}.{kind}" if kind else own
 
 
 def _git_location(script: str) -> dict | None:
@@ -184,10 +228,11 @@ class DatasetState:
             if type_ is not None or name not in self.fields:
                 self.fields[name] = None if type_ is None else str(type_)
 
-    def add_action(self, action: str | None, api: str | None, failed: bool = False, object_type: str | None = None):
+    def add_action(self, action: str | None, api: str | None, failed: bool = False, object_type: str | None = None,
+                   object_name: str | None = None):
         if not action:
             return
-        entry = self.actions.setdefault((action, api, object_type), [0, 0])
+        entry = self.actions.setdefault((action, api, object_type, object_name), [0, 0])
         entry[0] += 1
         if failed:
             entry[1] += 1
@@ -198,7 +243,8 @@ class DatasetState:
             facets["schema"] = {"fields": [{"name": n, "type": t} if t else {"name": n} for n, t in self.fields.items()]}
         if self.actions:
             actions = []
-            for (action, api, object_type), (count, failed) in sorted(self.actions.items(), key=lambda kv: str(kv[0])):
+            for (action, api, object_type, object_name), (count, failed) in sorted(self.actions.items(),
+                                                                                   key=lambda kv: str(kv[0])):
                 item = {"action": action, "count": count}
                 if failed:
                     item["failed"] = failed
@@ -206,6 +252,8 @@ class DatasetState:
                     item["api"] = api
                 if object_type:
                     item["objectType"] = object_type
+                if object_name:
+                    item["object"] = object_name
                 actions.append(item)
             facets["monkeypatch_access"] = {"actions": actions, "system": self.system}
         if with_lineage:
@@ -239,15 +287,16 @@ class ProcessRun:
         self.opaque: set[str] = set()
         self.approximate_columns = 0
         self._job_facets: dict | None = None
-        self.forked = False
+        self.forked_from: str | None = None  # job name of the process this one was forked from
+        self.process_start = config.PROCESS_START
 
     # -- identity ---------------------------------------------------------------------------
 
     def allocate(self) -> str:
         with self.lock:
             if self.run_id is None:
+                self.job_name = derive_job_name(self.forked_from)
                 self.run_id = uuid7()
-                self.job_name = derive_job_name()
             return self.run_id
 
     def parent_facet(self) -> dict | None:
@@ -348,10 +397,10 @@ class ProcessRun:
             if self.finished:
                 return
             if not self.started:
-                if not self._child_started():
+                if not self.child_started():
                     self.finished = True
                     return
-                self.ensure_started(event_time=PROCESS_START)
+                self.ensure_started(event_time=self.process_start)
             self.finished = True
             run_facets = {"processing_engine": self.engine_facet(),
                           "monkeypatch_instrumentation": self.instrumentation_facet()}
@@ -376,7 +425,7 @@ class ProcessRun:
         if flush:
             emitter().flush(timeout)
 
-    def _child_started(self) -> bool:
+    def child_started(self) -> bool:
         if not self.children or self.run_id is None:
             return False
         marker = os.path.join(self.settings.runs_dir, self.run_id)
@@ -397,7 +446,7 @@ class ProcessRun:
         return state
 
     def read(self, dataset: DatasetId, fields=None, *, facets=None, input_facets=None, action=None, system=None,
-             api=None, object_type=None) -> None:
+             api=None, object_type=None, object_name=None) -> None:
         if not self.ensure_started():
             return
         with self.lock:
@@ -410,11 +459,11 @@ class ProcessRun:
                 state.input_facets.update(input_facets)
             if system:
                 state.system = system
-            state.add_action(action, api, object_type=object_type)
+            state.add_action(action, api, object_type=object_type, object_name=object_name)
 
     def wrote(self, dataset: DatasetId, fields=None, *, lineage=None, operations=None, referenced=(), inputs=(),
               facets=None, output_facets=None, job_facets=None, run_facets=None, action=None, system=None, api=None,
-              object_type=None, emit: bool = True) -> None:
+              object_type=None, object_name=None, emit: bool = True) -> None:
         if not self.ensure_started():
             return
         with self.lock:
@@ -434,7 +483,7 @@ class ProcessRun:
                 state.output_facets.update(output_facets)
             if system:
                 state.system = system
-            state.add_action(action, api, object_type=object_type)
+            state.add_action(action, api, object_type=object_type, object_name=object_name)
             by_dataset: dict[DatasetId, list] = {}
             for field in referenced:
                 by_dataset.setdefault(DatasetId(field.namespace, field.name), []).append((field.field, None))
@@ -456,7 +505,7 @@ class ProcessRun:
         emitter().submit(record)
 
     def access(self, dataset: DatasetId, action: str, *, system=None, api=None, object_type=None, ok=True,
-               error: str | None = None, output: bool = False) -> None:
+               error: str | None = None, output: bool = False, object_name: str | None = None) -> None:
         """A metadata access or privilege use that is not itself a read or write (head, list, delete ...)."""
         if not ok:
             self.failed(dataset, action, error or "error")
@@ -467,13 +516,15 @@ class ProcessRun:
             state = self._state(self.outputs if output else self.inputs, dataset, not output)
             if system:
                 state.system = system
-            state.add_action(action, api, object_type=object_type)
+            state.add_action(action, api, object_type=object_type, object_name=object_name)
 
     def failed(self, dataset: DatasetId, action: str, error: str) -> None:
         if not self.ensure_started():
             return
         with self.lock:
-            key = (dataset.namespace, dataset.name, action, str(error)[:200])
+            from .redact import scrub_text
+
+            key = (dataset.namespace, dataset.name, action, scrub_text(str(error))[:200])
             self.failed_access[key] = self.failed_access.get(key, 0) + 1
 
     def statement(self, *, inputs=(), outputs=(), job_facets=None, run_facets=None) -> None:
@@ -506,12 +557,20 @@ class ProcessRun:
 
 
 def _error_facet(error: BaseException | None, message: str | None) -> dict:
-    from .redact import scrub_text
+    """errorMessage facet data: the message and stack trace, secrets scrubbed; unless
+    OPENLINEAGE_MONKEYPATCH_ERROR_DETAIL=full, quoted literals in exception messages (pandas puts the
+    offending cell value there: "could not convert string to float: 'Jane Doe'") become '?'."""
+    from .redact import redact_error_text, scrub_text
+
+    full = config.settings().error_detail == "full"
+
+    def clean(text: str) -> str:
+        return scrub_text(text if full else redact_error_text(text))
 
     if error is not None:
         text = message or f"{type(error).__name__}: {error}"
         stack = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-        return {"message": scrub_text(text)[:2000], "stackTrace": scrub_text(stack)[-8000:]}
+        return {"message": clean(text)[:2000], "stackTrace": clean(stack)[-8000:]}
     return {"message": scrub_text(message or "failed")[:2000]}
 
 
@@ -531,13 +590,17 @@ def current() -> ProcessRun:
 
 
 def reset_after_fork(parent: ProcessRun | None) -> None:
-    """In a forked child: a fresh run whose parent is the run of the process that forked."""
+    """In a forked child: a fresh run whose parent is the run of the process that forked (None: the
+    forking process is transparent, such as multiprocessing's fork server, and the child keeps the
+    parent that process inherited)."""
     global _run, _run_lock
     _run_lock = threading.Lock()
     config.reload()
     if parent is not None and parent.run_id is not None:
         link = (parent.job_namespace, parent.job_name, parent.run_id)
         _run = ProcessRun(parent=link, root=parent.root or link)
+        _run.forked_from = parent.job_name
+        _run.process_start = time.time()
     else:
         _run = None
 

@@ -71,7 +71,7 @@ def replay(paths: Iterable[str], settings: config.Settings | None = None, dry_ru
     from .emitter import make_client
 
     settings = settings or config.settings()
-    totals = {"sent": 0, "skipped": 0, "failed": 0, "files": 0}
+    totals = {"sent": 0, "skipped": 0, "failed": 0, "files": 0, "corrupt": 0}
     files = spool_files(paths)
     if not files:
         return totals
@@ -100,6 +100,11 @@ def _replay_file(path: str, transport, totals: dict, dry_run: bool) -> None:
                 continue
             try:
                 event = event_from_dict(json.loads(lines[index]))
+            except Exception:  # noqa: BLE001 - a damaged line (a disk filled mid-write) is skipped, not retried
+                totals["corrupt"] += 1
+                _write_sent(path, index + 1)
+                continue
+            try:
                 transport.emit(event)
             except Exception:  # noqa: BLE001
                 totals["failed"] += len(lines) - index

@@ -16,12 +16,22 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+
+
+def _shared_dir() -> Path:
+    """../shared beside the checkout (worktrees live one level deeper: ../../shared), or $OLMP_SHARED_DIR."""
+    for candidate in (os.environ.get("OLMP_SHARED_DIR"), REPO.parent / "shared", REPO.parent.parent / "shared"):
+        if candidate and (Path(candidate) / "openlineage-spec").is_dir():
+            return Path(candidate)
+    return REPO.parent / "shared"
+
+
+SHARED = _shared_dir()
 SPEC_DIR = SHARED / "openlineage-spec"
 CONFORMANCE_DIR = SHARED / "conformance"
 FACET_SCHEMAS = REPO / "openlineage_monkeypatch" / "facets" / "schemas"
 
-pytest_plugins = ["tests.fixtures.servers"]
+pytest_plugins = ["tests.fixtures.servers", "tests.fixtures.secrets"]
 
 
 def clean_env(**extra: str) -> dict:
@@ -56,7 +66,11 @@ def run_python(args, env: dict, cwd: Path | str | None = None, timeout: float = 
                python: str | None = None) -> subprocess.CompletedProcess:
     """Run `python ARGS` (a list, or a code string for -c) in a fresh interpreter."""
     argv = [python or sys.executable] + (["-c", args] if isinstance(args, str) else list(args))
-    return subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, input=input)
+    proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, input=input)
+    from tests.fixtures import secrets
+
+    secrets.record_output(argv, proc.stdout, proc.stderr)  # the secret scanner reads every job's output
+    return proc
 
 
 def read_events(path: Path | str) -> list[dict]:
