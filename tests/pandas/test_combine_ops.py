@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from .conftest import approx, cols, rows, source, tracked
+from .conftest import approx, cols, rows, source
 
 
 @pytest.fixture

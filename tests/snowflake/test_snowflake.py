@@ -408,3 +408,16 @@ def test_snowflake_to_pandas_to_parquet_end_to_end(snowflake_server, ol_env, tmp
     assert [op["operation"] for op in history["email_hash"]["operations"]] == [
         "snowflake.fetch_pandas_all", "pandas.util.hash_pandas_object", "Series.astype"]
     assert history["email_hash"]["operations"][0]["detail"].endswith("FROM orders WHERE qty > ?")
+
+
+@pytest.mark.parametrize("fault", ["raise", "garbage"])
+def test_our_failures_never_reach_the_job(snowflake_server, ol_env, tmp_path, fault):
+    """Every handler of ours failing (or returning nonsense): same output, same files, exit code 0."""
+    out = tmp_path / "out"
+    out.mkdir()
+    env = dict(ol_env, OPENLINEAGE_MONKEYPATCH_TEST_FAULT=fault)
+    job = run_job(SEAM, env, tmp_path, snowflake_server.port, str(out))
+    assert job.proc.returncode == 0, job.stderr[-3000:]
+    assert job.stdout.splitlines()[0] == "{'A': [1, 3], 'C': [3, 5]}"
+    assert sorted(p.name for p in out.iterdir()) == ["async.csv", "batch0.csv", "selected.parquet"]
+    assert_no_secrets(job)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from ...lineage import model
-from ...lineage.model import (AGGREGATION, EMPTY, FILTER, IDENTITY, NO_EDGES, SORT, TRANSFORMATION, WINDOW, Col,
+from ...lineage.model import (AGGREGATION, EMPTY, IDENTITY, NO_EDGES, SORT, TRANSFORMATION, WINDOW, Col,
                               Frame, Values)
 from . import core
-from .core import PROV, col_of, frame_prov, prov
+from .core import PROV, col_of, prov
 
 T, I, A = TRANSFORMATION, IDENTITY, AGGREGATION
 

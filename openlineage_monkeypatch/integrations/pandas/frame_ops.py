@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from ... import run
 from ...lineage import model
-from ...lineage.model import (AGGREGATION, CONDITIONAL, EMPTY, FILTER, IDENTITY, NO_EDGES, SORT, TRANSFORMATION,
-                              Col, Frame, Values)
+from ...lineage.model import AGGREGATION, CONDITIONAL, EMPTY, FILTER, NO_EDGES, SORT, Col, Frame, Values
 from . import core
-from .common import (A, I, T, cols_for, emit, emit_frame, emit_values, expression_labels, index_levels, key_cols,
-                     map_columns, merge_rows, order_edges, row_edges, step, target_of, union, with_extra)
-from .core import PROV, col_of, flatten, frame_prov, is_bool_mask, is_label, prov, values_prov
+from .common import (I, T, emit, emit_frame, emit_values, expression_labels, index_levels, key_cols, map_columns,
+                     merge_rows, row_edges, step, target_of, union, with_extra)
+from .core import PROV, col_of, flatten, frame_prov, is_bool_mask, is_label, prov
 
 
 def _is_frame(obj) -> bool:
@@ -106,8 +105,7 @@ def df_getitem(call):
             cond = key_found.col(label) if isinstance(key_found, Frame) else EMPTY
             columns[label] = model.with_edges(src.col(label), model.compose_indirect(cond.edges, CONDITIONAL))
         return emit_frame(call, result, columns, src)
-    if key_found is not None or (not isinstance(key, (list, slice)) and is_bool_mask(key)) or (
-            isinstance(key, list) and is_bool_mask(key)):
+    if (key_found is not None and (callable(key) or is_bool_mask(key))) or is_bool_mask(key):
         rows = mask_rows(key_found)
         columns = map_columns(src, df.columns, result.columns)
         return emit_frame(call, result, columns, src, rows, call.op())
@@ -154,19 +152,6 @@ def select(src: Frame, labels) -> dict:
             col = fallback
         out[label] = col
     return out
-
-
-def df_getattr(call):
-    result = call.result
-    if not _is_series(result):
-        return None
-    src = PROV.get(call.instance)
-    if not isinstance(src, Frame):
-        return None
-    col = src.columns.get(call.args[0])
-    if col is None:
-        return None
-    return emit_values(call, result, col, src)
 
 
 def df_setitem(call):
@@ -372,10 +357,14 @@ def identity_reshape(call):
     """head/tail/copy/...: same columns, same edges."""
     obj = call.instance
     src = PROV.get(obj)
-    if src is None:
-        return None
     target = target_of(call)
-    if target is None:
+    if isinstance(target, tuple) and len(target) == 2 and call.name.endswith(".align"):
+        other = PROV.get(call.arg(0, "other"))
+        for item, found in zip(target, (src, other)):
+            if found is not None:
+                emit(call, item, found)
+        return None
+    if src is None or target is None:
         return None
     if isinstance(src, Frame) and _is_frame(target):
         return emit_frame(call, target, map_columns(src, obj.columns, target.columns), src)
@@ -834,8 +823,8 @@ def reduce(subtype: str = AGGREGATION, axis_position: int | None = 0):
                 return emit_frame(call, result, {label: col for label in core.labels(result.columns)}, src)
             return None
         if _is_series(result):
-            try:
-                labels = list(result.index)
+            try:  # one value per column (never walk a row index: it can have millions of labels)
+                labels = list(result.index) if len(result.index) <= 2 * len(src.columns) + 8 else []
             except Exception:  # noqa: BLE001
                 labels = []
             cols = [src.columns[label] for label in labels if _hashable_in(label, src.columns)]

@@ -3,10 +3,9 @@ set_index/reset_index; conversions to arrays."""
 
 from __future__ import annotations
 
-from ...lineage import model
-from ...lineage.model import AGGREGATION, EMPTY, NO_EDGES, Col, Frame, Values
+from ...lineage.model import EMPTY, NO_EDGES, Col, Frame, Values
 from . import core
-from .common import A, I, T, emit, emit_frame, emit_values, key_cols, map_columns, merge_rows, step, target_of, union
+from .common import A, I, T, emit, emit_frame, emit_values, key_cols, map_columns, step, target_of, union
 from .core import PROV, UserCall, col_of, flatten, is_label, prov, track, wrap_callables
 from .frame_ops import value_col
 
@@ -100,7 +99,6 @@ def _has(mapping, label) -> bool:
 
 def aggregate_like(call, src, func):
     """agg/aggregate/transform/apply with strings, lists or dicts of function names."""
-    obj = call.instance
     target = target_of(call)
     if src is None or target is None:
         return None
@@ -137,7 +135,7 @@ def aggregate_like(call, src, func):
             labels = list(func)
         else:
             try:
-                labels = list(target.index)
+                labels = list(target.index) if len(target.index) <= 2 * len(src.columns) + 8 else []
             except Exception:  # noqa: BLE001
                 labels = []
         cols = [src.columns[label] for label in labels if _has(src.columns, label)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ... import run
 from ...lineage import model
-from ...lineage.model import AGGREGATION, EMPTY, FILTER, GROUP_BY, NO_EDGES, WINDOW, Col, Frame, Values
+from ...lineage.model import EMPTY, FILTER, GROUP_BY, NO_EDGES, WINDOW, Frame, Values
 from . import core
 from .common import A, I, T, emit_frame, emit_values, key_cols, order_edges, row_edges, step, union
 from .core import PROV, col_of, flatten, is_label, prov, wrap_callables
@@ -452,14 +452,14 @@ def apply(call):
         if isinstance(func, str):
             return dispatch(call, func)
         return aggregate(call, "apply")
-    src = state.source
     try:
         same_rows = isinstance(result, (core.DataFrame, core.Series)) and len(result) == len(
             call.instance.obj) and not state.as_index is False and result.index.nlevels == getattr(
             call.instance.obj, "index").nlevels
     except Exception:  # noqa: BLE001
         same_rows = False
-    run.opaque_operation("GroupBy.apply") if not user.results and not user.touched else None
+    if not user.results and not user.touched:
+        run.opaque_operation("GroupBy.apply")
     if same_rows and state.kind != "resample":
         return row_preserving(call, "transform")
     return aggregate(call, "apply")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 
 from ...lineage import model
-from . import accessors, core, frame_ops, functions, groupby, indexing, numpy_funcs, reshape
+from . import accessors, core, functions, groupby, indexing, numpy_funcs, reshape
 from .common import A, I, T
-from .frame_ops import (astype, binary, df_delitem, df_eval, df_getattr, df_getitem, df_insert, df_isetitem, df_pop,
+from .frame_ops import (astype, binary, df_delitem, df_eval, df_getitem, df_insert, df_isetitem, df_pop,
                         df_set_axis_private, df_setitem, drop, drop_duplicates, dropna, filter_labels,
                         identity_reshape, keep, nlargest, opaque, query, reduce, reindex, rename_like,
                         select_columns, sort_index, sort_values, unary, where)
@@ -291,13 +291,16 @@ SERIES_HANDLERS = {
 
 def _series_getitem(call):
     """s[mask] filters; s[label] is one value; s[slice] keeps the rows' edges."""
-    from .common import emit_values
+    from .common import emit_values, union
     from .frame_ops import mask_rows
 
     series = call.instance
     src = core.PROV.get(series)
     key = call.args[0] if call.args else None
-    key_found = core.prov(key) if not core.is_label(key) and not isinstance(key, (list, slice)) else None
+    if callable(key) and call.user is not None and call.user.results:
+        key_found = model.Values(union(call.user.results.values()))
+    else:
+        key_found = core.prov(key) if not core.is_label(key) and not isinstance(key, (list, slice)) else None
     if src is None and key_found is None:
         return None
     if src is None:

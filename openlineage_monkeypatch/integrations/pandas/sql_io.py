@@ -423,6 +423,8 @@ def _to_sql(wrapped, instance, args, kwargs):
     from ... import _guard
 
     prepared = _guard.call(INTEGRATION, _write_context, instance, args, kwargs)
+    if not (isinstance(prepared, tuple) and isinstance(prepared[0], sqllineage.IOContext)):
+        prepared = None
     try:
         if prepared is None:
             result = wrapped(*args, **kwargs)

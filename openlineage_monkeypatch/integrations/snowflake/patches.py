@@ -171,6 +171,8 @@ def _run_statement(wrapped, instance, args, kwargs, api: str, many: bool = False
     if _depth() or kwargs.get("_describe_only"):
         return wrapped(*args, **kwargs)
     pending = _guard.call(NAME, _before, instance, args, kwargs, api, many)
+    if not isinstance(pending, Pending):
+        pending = None
     _local.depth = _depth() + 1
     try:
         result = wrapped(*args, **kwargs)
@@ -271,6 +273,8 @@ def statement_frame(statement: sqllineage.Statement, labels: list, api: str, loc
 
 
 def _attach(cursor, frame, api: str, location: str | None) -> None:
+    if location is None:
+        location = model.user_location(2)  # walks up past our frames to the job's line
     try:
         labels = list(frame.columns)
     except Exception:  # noqa: BLE001
@@ -297,7 +301,7 @@ def _fetch_pandas_all(wrapped, instance, args, kwargs):
         if state is not None:
             state.leave(before)
     if before in (None, 0):
-        _guard.call(NAME, _attach, instance, result, "snowflake.fetch_pandas_all", model.user_location(2))
+        _guard.call(NAME, _attach, instance, result, "snowflake.fetch_pandas_all", None)
     return result
 
 
@@ -332,7 +336,7 @@ def _write_context(args, kwargs):
 
 def _write_pandas(wrapped, instance, args, kwargs):
     context = _guard.call(NAME, _write_context, args, kwargs)
-    if context is None:
+    if not isinstance(context, sqllineage.IOContext):
         return wrapped(*args, **kwargs)
     with sqllineage.io_context(context):
         return wrapped(*args, **kwargs)
