@@ -279,7 +279,7 @@ class Frame:
     `row_history` the operations behind `rows`.
     """
 
-    __slots__ = ("columns", "index", "rows", "row_history")
+    __slots__ = ("columns", "index", "rows", "row_history", "labels")
 
     def __init__(self, columns: dict, index: tuple = (), rows: frozenset = NO_EDGES,
                  row_history: Op | None = None) -> None:
@@ -287,6 +287,7 @@ class Frame:
         self.index = index
         self.rows = rows
         self.row_history = row_history
+        self.labels = None  # a tuple of labels known to equal the keys of `columns`, in order (a cache)
 
     def col(self, label) -> Col:
         return self.columns.get(label, EMPTY)

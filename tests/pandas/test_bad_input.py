@@ -58,6 +58,7 @@ def test_empty_frames(pd, errors):
     out = out.assign(c=lambda d: d.a * 2)
     assert cols(out)["c"] == {"a:T"}
     applied = empty.apply(lambda r: r["a"], axis=1)
+    assert len(applied) == 0
     nothing = source(pd.DataFrame())
     assert nothing.copy().empty
 

@@ -3,7 +3,7 @@ several spellings of the same operation where pandas has them."""
 
 import pytest
 
-from .conftest import approx, cols, rows, source, tracked
+from .conftest import cols, rows, source, tracked
 
 
 @pytest.fixture
@@ -136,7 +136,7 @@ def test_filters(pd, df):
     assert rows(df.dropna(subset=["b"])) == {"b:F"}
     assert rows(df.head(2)) == set()
     assert rows(df.iloc[1:3]) == set()
-    limit = 2
+    limit = 2  # noqa: F841 - read by the query below
     assert rows(df.query("a > @limit")) == {"a:F"}
 
 
@@ -201,3 +201,19 @@ def test_unknown_method_over_approximates(pd, df):
     # DataFrame.xs is not modelled: every source, marked approximate
     s = df.set_index("c").xs("x")
     assert tracked(s)
+
+
+def test_top_n_after_a_sort(pd, df):
+    assert rows(df.sort_values("b", ascending=False).head(2)) == {"b:S", "b:F"}
+    assert rows(df.head(2)) == set()
+    assert rows(df.a.sort_values().tail(1)) == {"a:S", "a:F"}
+
+
+def test_selection_keys_that_are_not_masks(pd, df):
+    names = source(pd.DataFrame({"name": ["a", "b"]}), "names")
+    picked = df[names["name"]]
+    assert cols(picked) == {"a": {"a:I"}, "b": {"b:I"}}
+    assert rows(picked) == set()
+    assert rows(df.b[lambda s: s > 15]) == {"b:F"}
+    left, right = df[["a"]].align(source(pd.DataFrame({"a": [1.0]}), "other"), join="left")
+    assert cols(left) == {"a": {"a:I"}} and cols(right) == {"a": {"other.a:I"}}

@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from .conftest import approx, cols, rows, source, tracked
+from .conftest import approx, cols, rows, source
 
 
 @pytest.fixture
@@ -174,3 +174,10 @@ def test_constructor_from_tracked(pd, orders, np):
     assert cols(s) == {"orders.qty:C", "orders.price:I"}
     assert cols(orders.qty.to_frame("q")) == {"q": {"orders.qty:I"}}
     assert cols(orders.qty.to_numpy()) == {"orders.qty:I"}
+
+
+def test_sort_before_aggregation_only_matters_when_order_does(pd, orders):
+    s = orders.sort_values("ts")
+    assert rows(s.groupby("customer_id").qty.sum()) == {"orders.customer_id:G"}
+    assert rows(s.groupby("customer_id").qty.last()) == {"orders.customer_id:G", "orders.ts:S"}
+    assert rows(s.groupby("customer_id").agg(q=("qty", "first"))) == {"orders.customer_id:G", "orders.ts:S"}

@@ -5,9 +5,7 @@ column lineage exactly what the case expects."""
 from __future__ import annotations
 
 import json
-import shutil
 import sys
-from pathlib import Path
 
 import pytest
 

@@ -157,3 +157,15 @@ def test_pairwise_duplicated_combine_first(pd, sales):
     assert cols(sales.duplicated(subset=["region"])) == {"sales.region:T"}
     filled = sales.amount.where(sales.units > 2).combine_first(sales.units)
     assert cols(filled) == {"sales.amount:I", "sales.units:I", "sales.units:C"}
+
+
+def test_iterating_groups(pd, sales):
+    parts = []
+    for region, group in sales.groupby("region"):
+        assert cols(group)["amount"] == {"sales.amount:I"}
+        assert rows(group) == {"sales.region:F"}
+        parts.append(group.assign(share=group.amount / group.amount.sum()))
+    combined = pd.concat(parts)
+    assert cols(combined)["share"] == {"sales.amount:T", "sales.amount:A"} - {"sales.amount:T"} | {"sales.amount:A"}
+    for shop, amounts in sales.groupby("shop").amount:
+        assert cols(amounts) == {"sales.amount:I"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -74,6 +75,9 @@ def run_job(code: str, env: dict, tmp_path: Path, port: int, *args: str, name: s
     script = tmp_path / name
     script.write_text(PRELUDE + textwrap.dedent(code))
     env = dict(env, FAKESNOW_PORT=str(port))
+    connector = os.environ.get("OLMP_TEST_CONNECTOR_PATH")  # another snowflake-connector-python, for the jobs
+    if connector:
+        env["PYTHONPATH"] = os.pathsep.join([connector, env["PYTHONPATH"]])
     proc = run_python([str(script), *args], env=env, cwd=tmp_path, timeout=120)
     events_path = env.get("OPENLINEAGE__TRANSPORT__LOG_FILE_PATH")
     events = read_events(events_path) if events_path else []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -26,9 +25,11 @@ def check_events(job: Job, spec_checker) -> None:
 
 
 CORE = """
+from io import StringIO
 from snowflake.connector import DictCursor
 conn = connect()
 cur = conn.cursor()
+cur.execute("USE WAREHOUSE transform_wh")
 cur.execute("CREATE TABLE customers (id INT, name VARCHAR, email VARCHAR, status VARCHAR)")
 cur.execute("CREATE TABLE orders (order_id INT, customer_id INT, qty INT, unit_price FLOAT)")
 cur.executemany("INSERT INTO customers (id, name, email, status) VALUES (%s, %s, %s, %s)",
@@ -53,6 +54,8 @@ try:
     cur.execute("SELECT id FROM customers AS OF 1")
 except snowflake.connector.errors.ProgrammingError:
     print("unparseable statement refused")
+for c in conn.execute_stream(StringIO("INSERT INTO status_counts SELECT status, 0 FROM customers WHERE id > 1;")):
+    pass
 cur.execute("DELETE FROM customers WHERE status = 'gone'")
 cur.execute("TRUNCATE TABLE orders")
 print(sorted(r["NAME"] for r in rows), len(rows))
@@ -102,7 +105,8 @@ def test_ctas_column_lineage_and_privileges(core_job):
     assert masked["masking"] is True
     assert [f["name"] for f in output["facets"]["schema"]["fields"]] == ["ORDER_ID", "NAME", "AMOUNT", "EMAIL_HASH"]
     assert output["facets"]["lifecycleStateChange"]["lifecycleStateChange"] == "CREATE"
-    assert {("CREATE TABLE", "SCHEMA", DB), ("USAGE", "DATABASE", "DB1"), ("USAGE", "SCHEMA", DB)} <= actions(output)
+    assert {("CREATE TABLE", "SCHEMA", DB), ("USAGE", "DATABASE", "DB1"), ("USAGE", "SCHEMA", DB),
+            ("USAGE", "WAREHOUSE", "TRANSFORM_WH")} <= actions(output)
     customers = dataset(event, "inputs", ".CUSTOMERS")
     assert ("SELECT", "TABLE", f"{DB}.CUSTOMERS") in actions(customers)
     assert {f["name"] for f in customers["facets"]["schema"]["fields"]} >= {"ID", "NAME", "EMAIL", "STATUS"}
@@ -133,6 +137,11 @@ def test_dict_cursor_execute_string_delete_truncate(core_job):
     assert ("*", f"{DB}.CUSTOMERS", "STATUS", "INDIRECT", "GROUP_BY") in edges_of(counts, ".STATUS_COUNTS")
     (star,) = core_job.with_sql("SELECT * FROM status_counts")
     assert [f["name"] for f in star["inputs"][0]["facets"]["schema"]["fields"]] == ["N", "STATUS"]
+    (stream,) = core_job.with_sql("INSERT INTO status_counts")
+    out = dataset(stream, "outputs", ".STATUS_COUNTS")
+    assert {a["api"] for a in out["facets"]["monkeypatch_access"]["actions"] if a["action"] == "INSERT"} == {
+        "SnowflakeConnection.execute_stream"}
+    assert ("USAGE", "WAREHOUSE", "TRANSFORM_WH") in actions(out)
     (delete,) = core_job.with_sql("DELETE FROM customers")
     assert edges_of(delete, ".CUSTOMERS") == {("*", f"{DB}.CUSTOMERS", "STATUS", "INDIRECT", "FILTER")}
     assert ("DELETE", "TABLE", f"{DB}.CUSTOMERS") in actions(dataset(delete, "outputs", ".CUSTOMERS"))
@@ -357,3 +366,58 @@ def test_pandas_to_sql_and_read_sql_through_a_snowflake_engine(snowflake_server,
         ("*", f"{DB}.SCORES", "ID", "INDIRECT", "FILTER"),
     }
     assert not [e for e in job.events for d in e["inputs"] if "INFORMATION_SCHEMA" in d["name"].upper()]
+
+
+END_TO_END = """
+import pandas as pd
+out = sys.argv[1]
+conn = connect()
+cur = conn.cursor()
+cur.execute("CREATE TABLE orders (order_id INT, customer_id INT, qty INT, unit_price FLOAT, email VARCHAR)")
+cur.execute("INSERT INTO orders VALUES (1, 10, 2, 2.5, 'a@x'), (2, 10, 1, 4.0, 'a@x'), (3, 11, 5, 1.0, 'b@x')")
+orders = cur.execute(
+    "SELECT order_id, customer_id, qty * unit_price AS amount, email FROM orders WHERE qty > 0").fetch_pandas_all()
+orders["amount_eur"] = orders["AMOUNT"] * 0.9
+orders["email_hash"] = pd.util.hash_pandas_object(orders["EMAIL"], index=False).astype(str)
+per_customer = orders.groupby("CUSTOMER_ID", as_index=False).agg(total=("amount_eur", "sum"), n=("ORDER_ID", "count"))
+per_customer.to_parquet(out + "/per_customer.parquet", index=False)
+orders[["ORDER_ID", "email_hash"]].to_parquet(out + "/hashed.parquet", index=False)
+print(per_customer.to_dict("list"))
+"""
+
+
+def test_snowflake_to_pandas_to_parquet_end_to_end(snowflake_server, ol_env, tmp_path, spec_checker):
+    out = tmp_path / "out"
+    out.mkdir()
+    job = run_job(END_TO_END, ol_env, tmp_path, snowflake_server.port, str(out))
+    check_events(job, spec_checker)
+    assert job.stdout.strip() == "{'CUSTOMER_ID': [10, 11], 'total': [8.1, 4.5], 'n': [2, 1]}"
+    assert edges_of(job.events, "per_customer.parquet") == {
+        ("CUSTOMER_ID", f"{DB}.ORDERS", "CUSTOMER_ID", "DIRECT", "IDENTITY"),
+        ("total", f"{DB}.ORDERS", "QTY", "DIRECT", "AGGREGATION"),
+        ("total", f"{DB}.ORDERS", "UNIT_PRICE", "DIRECT", "AGGREGATION"),
+        ("n", f"{DB}.ORDERS", "ORDER_ID", "DIRECT", "AGGREGATION"),
+        ("*", f"{DB}.ORDERS", "CUSTOMER_ID", "INDIRECT", "GROUP_BY"),
+        ("*", f"{DB}.ORDERS", "QTY", "INDIRECT", "FILTER"),
+    }
+    (event,) = [e for e in job.running() if any(d["name"].endswith("hashed.parquet") for d in e["outputs"])]
+    hashed = dataset(event, "outputs", "hashed.parquet")["facets"]["columnLineage"]["fields"]["email_hash"]
+    assert [(f["name"], f["field"], f["transformations"][0]["masking"]) for f in hashed["inputFields"]] == [
+        (f"{DB}.ORDERS", "EMAIL", True)]
+    history = dataset(event, "outputs", "hashed.parquet")["facets"]["monkeypatch_columnOperations"]["fields"]
+    assert [op["operation"] for op in history["email_hash"]["operations"]] == [
+        "snowflake.fetch_pandas_all", "pandas.util.hash_pandas_object", "Series.astype"]
+    assert history["email_hash"]["operations"][0]["detail"].endswith("FROM orders WHERE qty > ?")
+
+
+@pytest.mark.parametrize("fault", ["raise", "garbage"])
+def test_our_failures_never_reach_the_job(snowflake_server, ol_env, tmp_path, fault):
+    """Every handler of ours failing (or returning nonsense): same output, same files, exit code 0."""
+    out = tmp_path / "out"
+    out.mkdir()
+    env = dict(ol_env, OPENLINEAGE_MONKEYPATCH_TEST_FAULT=fault)
+    job = run_job(SEAM, env, tmp_path, snowflake_server.port, str(out))
+    assert job.proc.returncode == 0, job.stderr[-3000:]
+    assert job.stdout.splitlines()[0] == "{'A': [1, 3], 'C': [3, 5]}"
+    assert sorted(p.name for p in out.iterdir()) == ["async.csv", "batch0.csv", "selected.parquet"]
+    assert_no_secrets(job)

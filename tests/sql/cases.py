@@ -607,6 +607,27 @@ CASES = [
               "ANALYTICS.RAW.PAYMENTS:AMOUNT INDIRECT FILTER"],
     ),
     Case(
+        "star_through_cte_over_unknown_table",
+        "WITH recent AS (SELECT * FROM raw.clicks WHERE ts > DATEADD('day', -1, CURRENT_DATE())) "
+        "SELECT recent.user_id, recent.url FROM recent",
+        kind="SELECT",
+        inputs=["ANALYTICS.RAW.CLICKS"],
+        columns={
+            "USER_ID": ["ANALYTICS.RAW.CLICKS:USER_ID DIRECT IDENTITY"],
+            "URL": ["ANALYTICS.RAW.CLICKS:URL DIRECT IDENTITY"],
+        },
+        rows=["ANALYTICS.RAW.CLICKS:TS INDIRECT FILTER"],
+    ),
+    Case(
+        "ctas_star_over_unknown_table_is_partial",
+        "CREATE TABLE clicks_copy AS SELECT *, CURRENT_DATE() AS copied_on FROM raw.clicks",
+        kind="CREATE TABLE",
+        inputs=["ANALYTICS.RAW.CLICKS"],
+        outputs=[f"{A}.CLICKS_COPY"],
+        columns={"COPIED_ON": []},
+        privileges=[f"{A}.CLICKS_COPY CREATE TABLE SCHEMA {A}", "ANALYTICS.RAW.CLICKS SELECT TABLE ANALYTICS.RAW.CLICKS"],
+    ),
+    Case(
         "use_database",
         "USE DATABASE sales",
         kind="USE",

@@ -99,3 +99,15 @@ def test_connection_targets_without_a_query():
         "snowflake://myorg-acct", "DB1", "S1")
     assert naming.from_sqlalchemy_url(make_url("sqlite:////data/app.db"))[1] == "sqlite:///data/app.db"
     assert naming.from_sqlalchemy_url(make_url("mysql+pymysql://u:p@m:3307/app"))[1] == "mysql://m:3307"
+
+
+@pytest.mark.parametrize("fault", ["raise", "garbage"])
+def test_sql_io_failures_never_reach_the_job(tmp_path, fault):
+    from tests.snowflake.conftest import job_env
+
+    (tmp_path / "orders.csv").write_text("id,qty,price\n1,1,2.5\n2,3,4.0\n3,5,1.0\n")
+    (tmp_path / "job.py").write_text(textwrap.dedent(JOB))
+    env = dict(job_env(tmp_path), OPENLINEAGE_MONKEYPATCH_TEST_FAULT=fault)
+    proc = run_python([str(tmp_path / "job.py"), str(tmp_path)], env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "2 3 3"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from openlineage_monkeypatch.lineage import sql
+from openlineage_monkeypatch.lineage import sql, sqlwalk
 from tests.sql.cases import CASES, DATABASE, NAMESPACE, SCHEMA
 
 SESSION = sql.Session("snowflake", NAMESPACE, DATABASE, SCHEMA)
@@ -74,7 +74,7 @@ def test_every_parsed_statement_also_parses_in_openlineage_sql_or_says_why():
         if case.error:
             continue
         for text in sql.split_statements(case.sql):
-            ols = sql._ols_parse(sql.prepare(text, case.params, case.paramstyle), "snowflake", SESSION) \
+            ols = sqlwalk._ols_parse(sql.prepare(text, case.params, case.paramstyle), "snowflake", SESSION) \
                 if "INSERT ALL" not in text else None
             if ols is None or not ols["ok"]:
                 continue
@@ -84,3 +84,49 @@ def test_every_parsed_statement_also_parses_in_openlineage_sql_or_says_why():
             if missing:
                 disagreements.append((case.name, missing))
     assert not disagreements
+
+
+def test_mangled_statements_never_raise_hang_or_print(capfd):
+    """Token-level mutations of the table's statements: analysis returns (maybe an error), quickly, silently.
+
+    Found this way: sqlglot 30 looping forever on a malformed COPY under ErrorLevel.RAISE, and
+    openlineage-sql panicking (a Rust backtrace on stderr) on multi-table INSERTs.
+    """
+    import random
+    import time
+
+    rng = random.Random(20261127)
+    noise = ["(", ")", ",", "SELECT", "FROM", "'", '"', "JOIN", "ON", "*", "WHERE", "OVER", "CASE", "END", ";", "$1",
+             "@x", "INTO", "USING", "WHEN", "::", "=>", "--", "/*"]
+    slowest = 0.0
+    for _ in range(1500):
+        tokens = rng.choice(CASES).sql.split(" ")
+        for _ in range(rng.randint(1, 3)):
+            op = rng.random()
+            if op < 0.3 and len(tokens) > 2:
+                del tokens[rng.randrange(len(tokens))]
+            elif op < 0.7:
+                tokens.insert(rng.randrange(len(tokens) + 1), rng.choice(noise))
+            else:
+                i = rng.randrange(len(tokens))
+                tokens[i] = tokens[i][: rng.randrange(len(tokens[i]) + 1)]
+        text = " ".join(tokens)
+        started = time.perf_counter()
+        statements = sql.analyze(text, SESSION, cat=sql.Catalog())
+        slowest = max(slowest, time.perf_counter() - started)
+        assert all(isinstance(s, sql.Statement) for s in statements)
+    assert slowest < 2.0
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+@pytest.mark.parametrize("text", [
+    'COPY * INTO raw.events (event_id) FROM (SELECT $1:"id" FROM @raw.event_stage/2025/) FILE_FORMAT = (TYPE = PARQUET)',
+    "INSERT ALL INTO t1 (a) VALUES (x) INTO t2 (b) VALUES (y) SELECT x, y FROM src",
+    "INSERT FIRST WHEN x > 1 THEN INTO t1 VALUES (x) SELECT x FROM src",
+])
+def test_parser_traps_found_by_fuzzing(text, capfd):
+    statements = sql.analyze(text, SESSION, cat=sql.Catalog())
+    assert len(statements) == 1
+    out, err = capfd.readouterr()
+    assert err == ""

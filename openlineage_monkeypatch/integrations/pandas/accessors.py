@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ...lineage.model import EMPTY, Frame, Values
+from ...lineage.model import EMPTY, Values
 from . import core
 from .common import T, emit_frame, emit_values, step, union
-from .core import PROV, col_of, prov
+from .core import PROV, col_of
 
 
 def _parent(accessor):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from ...lineage import model
-from ...lineage.model import (AGGREGATION, EMPTY, FILTER, IDENTITY, NO_EDGES, SORT, TRANSFORMATION, WINDOW, Col,
+from ...lineage.model import (AGGREGATION, EMPTY, IDENTITY, NO_EDGES, SORT, TRANSFORMATION, WINDOW, Col,
                               Frame, Values)
 from . import core
-from .core import PROV, col_of, frame_prov, prov
+from .core import PROV, col_of, prov
 
 T, I, A = TRANSFORMATION, IDENTITY, AGGREGATION
 
@@ -136,7 +136,8 @@ def map_columns(src: Frame, src_labels, out_labels, op=None, subtype: str | None
         ins = core.labels(src_labels) if not isinstance(src_labels, (list, tuple)) else src_labels
     plain = op is None or (subtype is None and extra is None and not masking)
     if ins is not None and len(ins) == len(outs) and (ins is outs or ins == outs):
-        if len(columns) == len(outs) and tuple(columns) == tuple(outs):
+        if src.labels is outs or (len(columns) == len(outs) and tuple(columns) == outs):
+            src.labels = outs
             if plain:
                 return columns
             if extra is not None and extra.edges:
@@ -187,6 +188,8 @@ def emit_frame(call, target, columns: dict, src: Frame | None, rows: frozenset |
         history = model.Op(op.name, op.location, (history,) if history is not None else ()) if op is not None \
             else history
     frame = Frame(columns, src.index if index is None and src is not None else (index or ()), base_rows, history)
+    if src is not None and columns is getattr(src, "columns", None):
+        frame.labels = src.labels
     PROV.set(target, frame)
     return frame
 

@@ -55,7 +55,10 @@ _UNTRACKED_SCALARS = (bool, type(None), str, bytes)
 
 
 def remember_scalar(obj, values: Values) -> None:
-    if isinstance(obj, _UNTRACKED_SCALARS) or (type(obj) is int and -5 <= obj <= 256):
+    # singletons and interned values would carry the provenance to every other use of them
+    if isinstance(obj, _UNTRACKED_SCALARS) or (type(obj) is int and -5 <= obj <= 256) or (
+            np is not None and isinstance(obj, np.bool_)) or obj is getattr(pd, "NA", None) or \
+            obj is getattr(pd, "NaT", None):
         return
     key = id(obj)
     _SCALARS[key] = (obj, values)
@@ -95,6 +98,27 @@ def labels(index) -> tuple:
         found = tuple(index)
     if len(found) > 0:
         _LABELS.set(owner, found)
+    return found
+
+
+_POSITIONS: OrderedDict = OrderedDict()
+
+
+def positions(names: tuple) -> dict | None:
+    """label -> position for a tuple of unique labels (None when labels repeat); a small LRU cache."""
+    key = id(names)
+    entry = _POSITIONS.get(key)
+    if entry is not None and entry[0] is names:
+        return entry[1]
+    try:
+        found = dict(zip(names, range(len(names))))
+    except TypeError:
+        found = None
+    if found is not None and len(found) != len(names):
+        found = None
+    _POSITIONS[key] = (names, found)
+    if len(_POSITIONS) > 64:
+        _POSITIONS.popitem(last=False)
     return found
 
 
@@ -292,11 +316,10 @@ class Call:
 class UserCall:
     """What the user's functions passed to one pandas call did, over all their invocations."""
 
-    __slots__ = ("call", "source", "mode", "watch", "reads", "whole", "hashed", "touched", "results",
-                 "calls", "arg_seen")
+    __slots__ = ("source", "mode", "watch", "reads", "whole", "hashed", "touched", "results", "calls", "arg_seen")
 
     def __init__(self, call: Call, source=None, mode: str = "values") -> None:
-        self.call = call
+        # no reference to the call (its arguments are frames): pandas may keep the function around
         self.source = source  # provenance of the object the functions receive (Frame/Values)
         self.mode = mode  # "rows": observe the row Series; "columns": each arg is a column; "frames"; "values"
         self.watch: set[int] = set()

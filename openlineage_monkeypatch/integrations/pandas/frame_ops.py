@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from ... import run
 from ...lineage import model
-from ...lineage.model import (AGGREGATION, CONDITIONAL, EMPTY, FILTER, IDENTITY, NO_EDGES, SORT, TRANSFORMATION,
-                              Col, Frame, Values)
+from ...lineage.model import AGGREGATION, CONDITIONAL, EMPTY, FILTER, NO_EDGES, SORT, Col, Frame, Values
 from . import core
-from .common import (A, I, T, cols_for, emit, emit_frame, emit_values, expression_labels, index_levels, key_cols,
-                     map_columns, merge_rows, order_edges, row_edges, step, target_of, union, with_extra)
-from .core import PROV, col_of, flatten, frame_prov, is_bool_mask, is_label, prov, values_prov
+from .common import (I, T, emit, emit_frame, emit_values, expression_labels, index_levels, key_cols, map_columns,
+                     merge_rows, row_edges, step, target_of, union, with_extra)
+from .core import PROV, col_of, flatten, frame_prov, is_bool_mask, is_label, prov
 
 
 def _is_frame(obj) -> bool:
@@ -106,8 +105,7 @@ def df_getitem(call):
             cond = key_found.col(label) if isinstance(key_found, Frame) else EMPTY
             columns[label] = model.with_edges(src.col(label), model.compose_indirect(cond.edges, CONDITIONAL))
         return emit_frame(call, result, columns, src)
-    if key_found is not None or (not isinstance(key, (list, slice)) and is_bool_mask(key)) or (
-            isinstance(key, list) and is_bool_mask(key)):
+    if (key_found is not None and (callable(key) or is_bool_mask(key))) or is_bool_mask(key):
         rows = mask_rows(key_found)
         columns = map_columns(src, df.columns, result.columns)
         return emit_frame(call, result, columns, src, rows, call.op())
@@ -156,19 +154,6 @@ def select(src: Frame, labels) -> dict:
     return out
 
 
-def df_getattr(call):
-    result = call.result
-    if not _is_series(result):
-        return None
-    src = PROV.get(call.instance)
-    if not isinstance(src, Frame):
-        return None
-    col = src.columns.get(call.args[0])
-    if col is None:
-        return None
-    return emit_values(call, result, col, src)
-
-
 def df_setitem(call):
     df = call.instance
     if len(call.args) < 2:
@@ -186,8 +171,8 @@ def df_setitem(call):
             col = value_col(Values(found.col(value.columns[0]), found.index, found.rows), src.rows)
         else:
             col = value_col(found, src.rows)
-        if key not in columns:
-            # a new column: also catch labels the frame got otherwise
+        if key not in columns and len(columns) + 1 != len(df.columns):
+            # the frame has columns we did not see: give them no sources rather than lose their labels
             for label in core.labels(df.columns):
                 if label not in columns:
                     columns[label] = EMPTY
@@ -372,10 +357,14 @@ def identity_reshape(call):
     """head/tail/copy/...: same columns, same edges."""
     obj = call.instance
     src = PROV.get(obj)
-    if src is None:
-        return None
     target = target_of(call)
-    if target is None:
+    if isinstance(target, tuple) and len(target) == 2 and call.name.endswith(".align"):
+        other = PROV.get(call.arg(0, "other"))
+        for item, found in zip(target, (src, other)):
+            if found is not None:
+                emit(call, item, found)
+        return None
+    if src is None or target is None:
         return None
     if isinstance(src, Frame) and _is_frame(target):
         return emit_frame(call, target, map_columns(src, obj.columns, target.columns), src)
@@ -399,20 +388,63 @@ def rename_like(call):
         return src
     if not _is_frame(target):
         return None
-    old_labels = list(core.labels(obj.columns)) if target is not obj else list(core.labels(src.columns))
-    new_labels = list(core.labels(target.columns))
+    old_labels = core.labels(obj.columns) if target is not obj else tuple(src.columns)
+    mapper = call.kwargs.get("columns", call.args[0] if call.args and call.name.endswith("rename") else None)
+    new_labels = _renamed_labels(target.columns, old_labels, mapper) if isinstance(mapper, dict) else None
+    if new_labels is None:
+        new_labels = core.labels(target.columns)
     if len(old_labels) != len(new_labels):
         return emit_frame(call, target, map_columns(src, None, new_labels), src)
-    columns = {}
-    op = None
-    for new, old in zip(new_labels, old_labels):
-        col = src.col(old)
-        if new != old and col.edges:
-            if op is None:
-                op = call.op()
-            col = col.then(op)
-        columns[new] = col if new not in columns else union((columns[new], col))
+    columns_in = src.columns
+    try:
+        columns = dict(zip(new_labels, map(columns_in.get, old_labels, (EMPTY,) * len(old_labels))))
+    except TypeError:
+        return None
+    if len(columns) != len(new_labels):  # duplicate labels after the rename: unions
+        columns = {}
+        for new, old in zip(new_labels, old_labels):
+            col = columns_in.get(old, EMPTY)
+            columns[new] = col if new not in columns else union((columns[new], col))
+    if isinstance(mapper, dict):
+        changed = _changed_by_mapping(mapper, old_labels, new_labels)
+    else:
+        changed = [new for new, old in zip(new_labels, old_labels) if new != old]
+    if changed:
+        op = call.op()
+        for new in changed:
+            col = columns.get(new)
+            if col is not None and col.edges:
+                columns[new] = col.then(op)
     return emit_frame(call, target, columns, src)
+
+
+def _renamed_labels(index, old_labels, mapper: dict):
+    """The labels after renaming by a dict, reading only the renamed positions from the new Index
+    (converting a wide string Index to Python costs far more than the rename itself)."""
+    where = core.positions(old_labels) if isinstance(old_labels, tuple) else None
+    if where is None or len(index) != len(old_labels):
+        return None
+    new = list(old_labels)
+    try:
+        for old in mapper:
+            i = where.get(old) if core.is_label(old) else None
+            if i is not None:
+                new[i] = index[i]
+    except Exception:  # noqa: BLE001
+        return None
+    return tuple(new)
+
+
+def _changed_by_mapping(mapper: dict, old_labels, new_labels) -> list:
+    where = core.positions(old_labels) if isinstance(old_labels, tuple) else None
+    if where is None:
+        return [new for new, old in zip(new_labels, old_labels) if old in mapper and new != old]
+    out = []
+    for old in mapper:
+        i = where.get(old) if core.is_label(old) else None
+        if i is not None and new_labels[i] != old:
+            out.append(new_labels[i])
+    return out
 
 
 def astype(call):
@@ -590,7 +622,7 @@ def _user_namespace_value(name: str):
 
 
 def _expression_cols(src: Frame, obj, expr: str) -> list[Col]:
-    labels = expression_labels(expr, list(core.labels(src.columns)))
+    labels = expression_labels(expr, list(src.columns))
     cols = [src.columns[label] for label in labels]
     try:
         names = [n for n in obj.index.names if n is not None]
@@ -727,7 +759,7 @@ def where(call):
     op = call.op()
     if isinstance(src, Frame):
         columns = {}
-        labels = target.columns if _is_frame(target) else list(core.labels(src.columns))
+        labels = target.columns if _is_frame(target) else list(src.columns)
         for label in labels:
             parts = [src.col(label)]
             if isinstance(other_found, Frame):
@@ -762,6 +794,11 @@ def reduce(subtype: str = AGGREGATION, axis_position: int | None = 0):
             return None
         result = call.result
         op = call.op()
+        if src.rows and subtype == AGGREGATION and any(e[2] == SORT for e in src.rows):
+            # an aggregate does not depend on the order the rows were in
+            rows = frozenset(e for e in src.rows if e[2] != SORT)
+            src = Frame(src.columns, src.index, rows, src.row_history) if isinstance(src, Frame) else \
+                Values(src.col, src.index, rows, src.row_history)
         if isinstance(src, Values):
             col = step(src.col, op, subtype)
             if _is_frame(result):
@@ -786,8 +823,8 @@ def reduce(subtype: str = AGGREGATION, axis_position: int | None = 0):
                 return emit_frame(call, result, {label: col for label in core.labels(result.columns)}, src)
             return None
         if _is_series(result):
-            try:
-                labels = list(result.index)
+            try:  # one value per column (never walk a row index: it can have millions of labels)
+                labels = list(result.index) if len(result.index) <= 2 * len(src.columns) + 8 else []
             except Exception:  # noqa: BLE001
                 labels = []
             cols = [src.columns[label] for label in labels if _hashable_in(label, src.columns)]

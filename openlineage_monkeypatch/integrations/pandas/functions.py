@@ -3,10 +3,9 @@ set_index/reset_index; conversions to arrays."""
 
 from __future__ import annotations
 
-from ...lineage import model
-from ...lineage.model import AGGREGATION, EMPTY, NO_EDGES, Col, Frame, Values
+from ...lineage.model import EMPTY, NO_EDGES, Col, Frame, Values
 from . import core
-from .common import A, I, T, emit, emit_frame, emit_values, key_cols, map_columns, merge_rows, step, target_of, union
+from .common import A, I, T, emit, emit_frame, emit_values, key_cols, map_columns, step, target_of, union
 from .core import PROV, UserCall, col_of, flatten, is_label, prov, track, wrap_callables
 from .frame_ops import value_col
 
@@ -100,7 +99,6 @@ def _has(mapping, label) -> bool:
 
 def aggregate_like(call, src, func):
     """agg/aggregate/transform/apply with strings, lists or dicts of function names."""
-    obj = call.instance
     target = target_of(call)
     if src is None or target is None:
         return None
@@ -137,7 +135,7 @@ def aggregate_like(call, src, func):
             labels = list(func)
         else:
             try:
-                labels = list(target.index)
+                labels = list(target.index) if len(target.index) <= 2 * len(src.columns) + 8 else []
             except Exception:  # noqa: BLE001
                 labels = []
         cols = [src.columns[label] for label in labels if _has(src.columns, label)]
@@ -411,15 +409,26 @@ def frame_init(call):
     columns = {}
     found_any = False
     rows: set = set()
+    index = ()
     if isinstance(data, dict):
         if len(data) > 100_000:
             return None
+        founds = {}
         for label, value in data.items():
             found = prov(value) if not isinstance(value, (str, int, float, list)) else None
             if found is not None:
-                found_any = True
-                columns[label] = value_col(found)
-                rows.update(found.rows if hasattr(found, "rows") else ())
+                founds[label] = found
+        if founds:
+            found_any = True
+            # rows every value shares shape the frame; the others stay with their column
+            shared = None
+            for found in founds.values():
+                shared = set(found.rows) if shared is None else shared & found.rows
+                if not index and getattr(found, "index", ()):
+                    index = found.index
+            rows.update(shared or ())
+            for label, found in founds.items():
+                columns[label] = value_col(found, frozenset(rows))
     elif isinstance(data, core.DataFrame):
         found = PROV.get(data)
         if isinstance(found, Frame):
@@ -431,7 +440,9 @@ def frame_init(call):
         found = prov(data)
         if found is not None:
             found_any = True
-            col = value_col(found)
+            rows.update(getattr(found, "rows", ()))
+            index = getattr(found, "index", ()) or ()
+            col = value_col(found, frozenset(rows))
             approximate = isinstance(data, core.ndarray) and getattr(data, "ndim", 1) > 1
             for label in core.labels(df.columns):
                 columns[label] = Col(col.edges, col.history, True) if approximate else col
@@ -449,7 +460,7 @@ def frame_init(call):
     out = {}
     for label in core.labels(df.columns):
         out[label] = columns.get(label, EMPTY) if _has_label(label) else EMPTY
-    frame = Frame(out, (), frozenset(rows))
+    frame = Frame(out, index, frozenset(rows))
     PROV.set(df, frame)
     return frame
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ... import run
 from ...lineage import model
-from ...lineage.model import AGGREGATION, EMPTY, FILTER, GROUP_BY, NO_EDGES, WINDOW, Col, Frame, Values
+from ...lineage.model import EMPTY, FILTER, GROUP_BY, NO_EDGES, WINDOW, Frame, Values
 from . import core
 from .common import A, I, T, emit_frame, emit_values, key_cols, order_edges, row_edges, step, union
 from .core import PROV, col_of, flatten, is_label, prov, wrap_callables
@@ -241,6 +241,9 @@ def aggregate(call, method: str):
     op = call.op()
     user = call.user
     keys_rows = row_edges(state.keys, GROUP_BY) if state.kind != "window" else NO_EDGES
+    if src.rows and not _order_dependent(call, method) and any(e[2] == model.SORT for e in src.rows):
+        # one row per group, in key order: how the rows were sorted before no longer shapes anything
+        src = _without_sorts(src)
     group_index = tuple(state.keys) if state.as_index else ()
     key_cols_by_label = _key_label_cols(state)
     named = _named_aggs(call)
@@ -306,6 +309,50 @@ def aggregate(call, method: str):
         return emit_values(call, result, col, src, keys_rows, op, index=index)
     # a scalar (rare for groupby)
     return None
+
+
+ORDER_DEPENDENT_AGGS = frozenset({"first", "last", "nth", "apply", "head", "tail", "ohlc", "idxmax", "idxmin"})
+
+
+def _order_dependent(call, method: str) -> bool:
+    if method in ORDER_DEPENDENT_AGGS or call.user is not None:
+        return True
+    if method in ("agg", "aggregate"):
+        return any(isinstance(f, str) and f in ORDER_DEPENDENT_AGGS for f in _agg_functions(call))
+    return False
+
+
+def _agg_functions(call) -> list:
+    """The function names/objects an agg() call names, whatever its spelling."""
+    out = []
+
+    def collect(spec):
+        if isinstance(spec, (list, tuple)):
+            out.extend(spec)
+        elif isinstance(spec, dict):
+            for value in spec.values():
+                collect(value)
+        else:
+            out.append(spec)
+
+    for arg in call.args[:1]:
+        collect(arg)
+    if "func" in call.kwargs:
+        collect(call.kwargs["func"])
+    for name, spec in call.kwargs.items():
+        func = getattr(spec, "aggfunc", None)
+        if func is None and isinstance(spec, tuple) and len(spec) == 2:
+            func = spec[1]
+        if func is not None:
+            out.append(func)
+    return out
+
+
+def _without_sorts(src):
+    rows = frozenset(e for e in src.rows if e[2] != model.SORT)
+    if isinstance(src, Frame):
+        return Frame(src.columns, src.index, rows, src.row_history)
+    return Values(src.col, src.index, rows, src.row_history)
 
 
 def row_preserving(call, method: str):
@@ -405,14 +452,14 @@ def apply(call):
         if isinstance(func, str):
             return dispatch(call, func)
         return aggregate(call, "apply")
-    src = state.source
     try:
         same_rows = isinstance(result, (core.DataFrame, core.Series)) and len(result) == len(
             call.instance.obj) and not state.as_index is False and result.index.nlevels == getattr(
             call.instance.obj, "index").nlevels
     except Exception:  # noqa: BLE001
         same_rows = False
-    run.opaque_operation("GroupBy.apply") if not user.results and not user.touched else None
+    if not user.results and not user.touched:
+        run.opaque_operation("GroupBy.apply")
     if same_rows and state.kind != "resample":
         return row_preserving(call, "transform")
     return aggregate(call, "apply")
@@ -479,6 +526,9 @@ def instrument(integration, pd) -> None:
             classes.append(cls)
     import inspect
 
+    base = getattr(pd.core.groupby.groupby, "BaseGroupBy", None)
+    if base is not None and "__iter__" in vars(base):
+        integration.patcher.wrap(base, "__iter__", _iterate)
     done = set()
     for cls in classes:
         for klass in cls.__mro__:
@@ -502,6 +552,45 @@ def instrument(integration, pd) -> None:
                     patch(integration, klass, name, method_handler(name), f"{klass.__name__}.{name}",
                           prepare=prepare)
     del inspect
+
+
+def _iterate(wrapped, instance, args, kwargs):
+    """for key, group in df.groupby(...): each group carries the source's provenance, filtered by key."""
+    iterator = wrapped(*args, **kwargs)
+    if core.local.depth:
+        return iterator
+    state = PROV.get(instance)
+    if not isinstance(state, Grouped):
+        return iterator
+    return _tagged(iterator, state)
+
+
+def _tagged(iterator, state):
+    from ... import _guard
+
+    for item in iterator:
+        _guard.call(core.INTEGRATION, _tag_group, item, state)
+        yield item
+
+
+def _tag_group(item, state: Grouped) -> None:
+    group = item[1] if isinstance(item, tuple) and len(item) == 2 else None
+    if group is None:
+        return
+    src = state.source
+    rows = src.rows | row_edges(state.keys, FILTER)
+    if isinstance(group, core.DataFrame) and isinstance(src, Frame):
+        frame = core.sub_frame(src, group.columns)
+        PROV.set(group, Frame(frame.columns, src.index, rows, src.row_history))
+    elif isinstance(group, core.Series):
+        sel = state.selection
+        if isinstance(src, Values):
+            col = src.col
+        elif is_label(sel) and _has(src.columns, sel):
+            col = src.columns[sel]
+        else:
+            col = flatten(src)
+        PROV.set(group, Values(col, src.index, rows, src.row_history))
 
 
 def resample_grouped(call):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...lineage import model
 from ...lineage.model import CONDITIONAL, EMPTY, FILTER, NO_EDGES, Frame, Values
 from . import core
-from .common import emit_frame, emit_values, map_columns, row_edges, union
+from .common import emit_frame, emit_values, row_edges, union
 from .core import PROV, col_of, flatten, is_bool_mask, is_label, prov
 from .frame_ops import select, value_col
 

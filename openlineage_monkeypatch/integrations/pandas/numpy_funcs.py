@@ -4,9 +4,9 @@ hashing inside the user's functions (hashlib / hmac)."""
 from __future__ import annotations
 
 from ...lineage import model
-from ...lineage.model import AGGREGATION, CONDITIONAL, EMPTY, Col, Frame, Values
+from ...lineage.model import CONDITIONAL, EMPTY, Col, Frame, Values
 from . import _state, core
-from .common import A, I, T, emit_frame, emit_values, merge_rows, step, union
+from .common import A, I, T, emit_frame, emit_values, merge_rows, union
 from .core import PROV, col_of, prov
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 
 from ...lineage import model
-from . import accessors, core, frame_ops, functions, groupby, indexing, numpy_funcs, reshape
+from . import accessors, core, functions, groupby, indexing, numpy_funcs, reshape
 from .common import A, I, T
-from .frame_ops import (astype, binary, df_delitem, df_eval, df_getattr, df_getitem, df_insert, df_isetitem, df_pop,
+from .frame_ops import (astype, binary, df_delitem, df_eval, df_getitem, df_insert, df_isetitem, df_pop,
                         df_set_axis_private, df_setitem, drop, drop_duplicates, dropna, filter_labels,
                         identity_reshape, keep, nlargest, opaque, query, reduce, reindex, rename_like,
                         select_columns, sort_index, sort_values, unary, where)
@@ -129,6 +129,23 @@ def _value_counts(call):
     rows = row_edges(keys, model.GROUP_BY)
     index = tuple(keys)
     return emit_values(call, result, model.EMPTY, src, rows, op, index=index)
+
+
+def _head_tail(call):
+    """head/tail: after a sort, the sort keys decide which rows are kept (a top-N)."""
+    found = identity_reshape(call)
+    if found is None or not found.rows:
+        return found
+    extra = frozenset((e[0], model.INDIRECT, model.FILTER, False) for e in found.rows if e[2] == model.SORT)
+    if not extra or extra <= found.rows:
+        return found
+    from .common import target_of
+
+    rows = found.rows | extra
+    new = model.Frame(found.columns, found.index, rows, found.row_history) if isinstance(found, model.Frame) \
+        else model.Values(found.col, found.index, rows, found.row_history)
+    core.PROV.set(target_of(call), new)
+    return new
 
 
 def _duplicated(call):
@@ -274,13 +291,16 @@ SERIES_HANDLERS = {
 
 def _series_getitem(call):
     """s[mask] filters; s[label] is one value; s[slice] keeps the rows' edges."""
-    from .common import emit_values
+    from .common import emit_values, union
     from .frame_ops import mask_rows
 
     series = call.instance
     src = core.PROV.get(series)
     key = call.args[0] if call.args else None
-    key_found = core.prov(key) if not core.is_label(key) and not isinstance(key, (list, slice)) else None
+    if callable(key) and call.user is not None and call.user.results:
+        key_found = model.Values(union(call.user.results.values()))
+    else:
+        key_found = core.prov(key) if not core.is_label(key) and not isinstance(key, (list, slice)) else None
     if src is None and key_found is None:
         return None
     if src is None:
@@ -435,6 +455,8 @@ DATAFRAME_HANDLERS["get"] = (df_getitem, None)
 DATAFRAME_HANDLERS["_ixs"] = (_frame_ixs, None)
 DATAFRAME_HANDLERS["update"] = (_frame_update, None)
 for _table in (DATAFRAME_HANDLERS, SERIES_HANDLERS):
+    _table["head"] = (_head_tail, None)
+    _table["tail"] = (_head_tail, None)
     _table["duplicated"] = (_duplicated, None)
     _table["combine_first"] = (_combine_first, None)
     for _name in PAIRWISE:

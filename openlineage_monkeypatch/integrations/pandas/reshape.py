@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from ... import run
 from ...lineage import model
-from ...lineage.model import AGGREGATION, EMPTY, GROUP_BY, JOIN, NO_EDGES, Col, Frame, Values
+from ...lineage.model import EMPTY, GROUP_BY, JOIN, Frame, Values
 from . import core
 from .common import A, I, T, emit_frame, emit_values, key_cols, merge_rows, row_edges, step, union
-from .core import PROV, col_of, flatten, is_label, prov
+from .core import PROV, col_of, is_label, prov
 
 
 def _has(mapping, label) -> bool:
@@ -216,7 +216,6 @@ def concat(call):
     if not any(f is not None for f in found):
         return None
     axis = call.kwargs.get("axis", 0)
-    op = call.op()
     rows = merge_rows(*found)
     if axis in (1, "columns"):
         if not isinstance(result, core.DataFrame):
@@ -369,7 +368,7 @@ def stack_like(call):
     run.opaque_operation(name)
     op = call.op()
     every = col_of(src)
-    approx = Col(every.edges, every.history, True) if every is not None and every.edges else EMPTY
+    approx = union([every], op, I, approximate=True) if every is not None and every.edges else EMPTY
     if isinstance(result, core.DataFrame):
         columns = {}
         for label in core.labels(result.columns):

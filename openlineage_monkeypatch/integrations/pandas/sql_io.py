@@ -19,8 +19,8 @@ import sys
 import threading
 from collections import OrderedDict
 
-from ... import naming, run
-from ...lineage import facets, model, table
+from ... import naming
+from ...lineage import model, table
 from ...lineage import sql as sqllineage
 from .. import _sqlrecord
 from . import _state
@@ -423,6 +423,8 @@ def _to_sql(wrapped, instance, args, kwargs):
     from ... import _guard
 
     prepared = _guard.call(INTEGRATION, _write_context, instance, args, kwargs)
+    if not (isinstance(prepared, tuple) and isinstance(prepared[0], sqllineage.IOContext)):
+        prepared = None
     try:
         if prepared is None:
             result = wrapped(*args, **kwargs)
@@ -446,5 +448,3 @@ def instrument(integration, pd) -> None:
 
     when_imported("sqlite3", lambda module: instrument_sqlite3(integration, module))
 
-
-__all__ = ["instrument", "target_for", "Target", "facets"]

@@ -70,10 +70,10 @@ def _before(cursor, args, kwargs, api: str, many: bool = False) -> Pending | Non
     io = sqllineage.current_io()
     if label:
         api = label
-    elif "_is_put_get" in kwargs:
-        api = "SnowflakeConnection.execute_stream"
     elif io is not None and io.api:
         api = io.api
+    elif "_is_put_get" in kwargs:  # only execute_stream (and so execute_string) passes it
+        api = "SnowflakeConnection.execute_stream"
     return Pending(cursor, command, params, paramstyle, state, api, model.user_location(3), io,
                    bool(kwargs.get("_is_internal")))
 
@@ -149,9 +149,11 @@ def _after(pending: Pending) -> None:
 def _learn_types(statement: sqllineage.Statement, types) -> None:
     if not types or not statement.learn:
         return
-    for dataset, columns in list(statement.learn.items()):
+    learn = dict(statement.learn)  # statements are shared through the analysis cache: never mutate one
+    for dataset, columns in learn.items():
         if len(columns) == len(types) and all(isinstance(c, str) for c in columns):
-            statement.learn[dataset] = list(zip(columns, types))
+            learn[dataset] = list(zip(columns, types))
+    statement.learn = learn
 
 
 def _failed(pending: Pending, error: BaseException) -> None:
@@ -169,6 +171,8 @@ def _run_statement(wrapped, instance, args, kwargs, api: str, many: bool = False
     if _depth() or kwargs.get("_describe_only"):
         return wrapped(*args, **kwargs)
     pending = _guard.call(NAME, _before, instance, args, kwargs, api, many)
+    if not isinstance(pending, Pending):
+        pending = None
     _local.depth = _depth() + 1
     try:
         result = wrapped(*args, **kwargs)
@@ -269,6 +273,8 @@ def statement_frame(statement: sqllineage.Statement, labels: list, api: str, loc
 
 
 def _attach(cursor, frame, api: str, location: str | None) -> None:
+    if location is None:
+        location = model.user_location(2)  # walks up past our frames to the job's line
     try:
         labels = list(frame.columns)
     except Exception:  # noqa: BLE001
@@ -295,7 +301,7 @@ def _fetch_pandas_all(wrapped, instance, args, kwargs):
         if state is not None:
             state.leave(before)
     if before in (None, 0):
-        _guard.call(NAME, _attach, instance, result, "snowflake.fetch_pandas_all", model.user_location(2))
+        _guard.call(NAME, _attach, instance, result, "snowflake.fetch_pandas_all", None)
     return result
 
 
@@ -330,7 +336,7 @@ def _write_context(args, kwargs):
 
 def _write_pandas(wrapped, instance, args, kwargs):
     context = _guard.call(NAME, _write_context, args, kwargs)
-    if context is None:
+    if not isinstance(context, sqllineage.IOContext):
         return wrapped(*args, **kwargs)
     with sqllineage.io_context(context):
         return wrapped(*args, **kwargs)
