@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<userinfo>[^/\s@:]+(?::[^/\s@]*)?)@")
+# the password part may hold a raw "/" (it should be percent-encoded, but raw ones are seen)
+_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<userinfo>[^/\s@:]+(?::[^\s@]*)?)@")
 _QUERY_SECRET = re.compile(
     r"(?i)(?P<key>[?&](?:x-amz-(?:signature|credential|security-token)|signature|sig|awsaccesskeyid|"
     r"x-goog-signature|x-goog-credential|token|access_token|sas|se|sp|sv|st|sr|skoid|sktid|skt|ske|sks|skv)=)"
