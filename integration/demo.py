@@ -1,40 +1,99 @@
-"""`make demo`: a small pandas job run with instrumentation switched on by environment only.
+"""`make demo`: the customer-features pipeline, instrumented by one environment variable, and its lineage.
 
-(The full pandas + S3 + Snowflake pipeline replaces this job when the integration issue lands.)
+1. starts a local S3 (moto) and a local Snowflake (fakesnow) on 127.0.0.1, each in its own process;
+2. seeds them: raw CSV / JSON lines in S3, customers, orders, products in Snowflake;
+3. runs integration/pipeline/ unmodified, with OPENLINEAGE_MONKEYPATCH_ENABLED=1 and nothing else
+   about lineage: events go to the embedded default transport, here in demo-output/ (git-ignored)
+   instead of the per-user data folder, so a demo never mixes with real lineage;
+4. stops the servers, prints a summary (datasets, job, column-lineage edges, where PII flows) and
+   writes the self-contained HTML lineage view (`openlineage-monkeypatch view`) next to the events.
 """
 from __future__ import annotations
 
+import argparse
 import os
+import shutil
 import subprocess
 import sys
-import tempfile
+import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 
-JOB = '''
-import sys
-import pandas as pd
+from integration import harness, servers, summary  # noqa: E402
 
-src, out = sys.argv[1], sys.argv[2]
-orders = pd.read_csv(src)
-orders["total"] = orders["qty"] * orders["unit_price"]
-orders[["order_id", "total"]].to_csv(out, index=False)
-'''
+OUT = REPO / "demo-output"
+JOB_NAMESPACE = "demo"
+PII = REPO / "integration" / "pii.yml"
 
 
-def main() -> int:
-    work = Path(tempfile.mkdtemp(prefix="olmp-demo-"))
-    (work / "orders.csv").write_text("order_id,qty,unit_price\n1,2,3.5\n2,1,10\n")
-    (work / "job.py").write_text(JOB)
-    data_dir = work / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENLINEAGE")}
-    env.update(OPENLINEAGE_MONKEYPATCH_ENABLED="1", OPENLINEAGE_MONKEYPATCH_DATA_DIR=str(data_dir))
-    proc = subprocess.run([sys.executable, "job.py", "orders.csv", "totals.csv"], cwd=work, env=env)
-    events = sorted(data_dir.rglob("*.ndjson"))
-    print(f"\njob exit code {proc.returncode}; events: {', '.join(map(str, events)) or 'none'}")
-    return proc.returncode
+def write_view(events_dir: Path, out: Path) -> subprocess.CompletedProcess:
+    """The self-contained HTML view, by the project's own viewer (`openlineage-monkeypatch view`)."""
+    return subprocess.run([sys.executable, "-m", "openlineage_monkeypatch.cli", "view", str(events_dir),
+                           "--classifications", str(PII), "--title", "customer features demo", "--out", str(out)],
+                          cwd=REPO, env=harness.base_env(), capture_output=True, text=True, timeout=120)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT, help="output folder (default: demo-output/, emptied first)")
+    out = parser.parse_args(argv).out.resolve()
+    started = time.monotonic()
+    shutil.rmtree(out, ignore_errors=True)
+    data_dir = out / "data"
+    print("starting local S3 (moto) and Snowflake (fakesnow) on 127.0.0.1 ...", flush=True)
+    s3 = servers.start("s3")
+    try:
+        snowflake = servers.start("snowflake")
+        try:
+            harness.seed(s3, snowflake)
+            print("seeded: s3://acme-raw (CRM export CSV, web events JSON lines), Snowflake SHOP.CRM / SHOP.SALES",
+                  flush=True)
+            env = harness.pipeline_env(s3, snowflake, OPENLINEAGE_MONKEYPATCH_ENABLED="1",
+                                       OPENLINEAGE_NAMESPACE=JOB_NAMESPACE,
+                                       OPENLINEAGE_MONKEYPATCH_DATA_DIR=str(data_dir))
+            print(f"running: OPENLINEAGE_MONKEYPATCH_ENABLED=1 python {' '.join(harness.PIPELINE[:2])} "
+                  f"{' '.join(harness.PIPELINE[2:])}", flush=True)
+            proc = harness.run_pipeline(env)
+        finally:
+            snowflake.stop()
+    finally:
+        s3.stop()
+    sys.stdout.write(proc.stdout)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr[-4000:])
+        print(f"the pipeline failed (exit code {proc.returncode})", file=sys.stderr)
+        return proc.returncode
+    events_dir = data_dir / "events"
+    event_files = sorted(events_dir.rglob("*.ndjson"))
+    if not event_files:
+        sys.stderr.write(proc.stderr[-4000:])
+        print("no lineage events were written", file=sys.stderr)
+        return 1
+    events = summary.load(events_dir)
+    print()
+    print(summary.format_text(summary.summarize(events)))
+    view = out / "lineage.html"
+    viewer = write_view(events_dir, view)
+    print()
+    for path in event_files:
+        print(f"events:    {_shown(path)}  ({len(path.read_text().splitlines())} OpenLineage events)")
+    if viewer.returncode != 0 or not view.exists():
+        sys.stderr.write(viewer.stderr[-3000:])
+        print("the HTML view could not be written", file=sys.stderr)
+        return 1
+    print(f"HTML view: {_shown(view)}  (self-contained: open it in a browser, no server needed)")
+    print(f"           file://{view}")
+    print(f"done in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    os.chdir(REPO)
+    sys.exit(main(sys.argv[1:]))

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import re
 
-# the password part may hold a raw "/" (it should be percent-encoded, but raw ones are seen)
-_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<userinfo>[^/\s@:]+(?::[^\s@]*)?)@")
+_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<userinfo>[^/\s@:]+(?::[^/\s@]*)?)@")
+# object stores take no port, and their secret keys contain "/" and "+": `s3://KEY:SE/CR+ET@bucket/key`
+_STORE_USERINFO = re.compile(
+    r"(?P<scheme>(?i:s3[an]?|gs|gcs|abfss?|az|adl|wasbs?|oss|r2)://)(?P<userinfo>[^/\s@:]+:[^\s@]*)@")
+# free text only (never dataset names): a password holding a raw "/" in any scheme; may over-redact
+_ANY_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<userinfo>[^/\s@:]+:[^\s@]*)@")
 _QUERY_SECRET = re.compile(
     r"(?i)(?P<key>[?&](?:x-amz-(?:signature|credential|security-token)|signature|sig|awsaccesskeyid|"
     r"x-goog-signature|x-goog-credential|token|access_token|sas|se|sp|sv|st|sr|skoid|sktid|skt|ske|sks|skv)=)"
@@ -32,7 +36,7 @@ REDACTED = "***"
 
 def strip_userinfo(url: str) -> str:
     """`s3://key:secret@bucket/x` -> `s3://bucket/x`; `https://user:tok@host` -> `https://host`."""
-    return _URL_USERINFO.sub(r"\g<scheme>", url)
+    return _URL_USERINFO.sub(r"\g<scheme>", _STORE_USERINFO.sub(r"\g<scheme>", url))
 
 
 def strip_query(url: str) -> str:
@@ -47,7 +51,9 @@ def scrub_text(text: str) -> str:
     if not text:
         return text
     text = _PEM.sub(REDACTED, text)
+    text = _STORE_USERINFO.sub(r"\g<scheme>", text)
     text = _URL_USERINFO.sub(r"\g<scheme>", text)
+    text = _ANY_USERINFO.sub(r"\g<scheme>", text)
     text = _QUERY_SECRET.sub(rf"\g<key>{REDACTED}", text)
     text = _KV_SECRET.sub(rf"\g<key>\g<q>{REDACTED}", text)
     text = _BEARER.sub(rf"\1 {REDACTED}", text)

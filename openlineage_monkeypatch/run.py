@@ -228,10 +228,11 @@ class DatasetState:
             if type_ is not None or name not in self.fields:
                 self.fields[name] = None if type_ is None else str(type_)
 
-    def add_action(self, action: str | None, api: str | None, failed: bool = False, object_type: str | None = None):
+    def add_action(self, action: str | None, api: str | None, failed: bool = False, object_type: str | None = None,
+                   object_name: str | None = None):
         if not action:
             return
-        entry = self.actions.setdefault((action, api, object_type), [0, 0])
+        entry = self.actions.setdefault((action, api, object_type, object_name), [0, 0])
         entry[0] += 1
         if failed:
             entry[1] += 1
@@ -242,7 +243,8 @@ class DatasetState:
             facets["schema"] = {"fields": [{"name": n, "type": t} if t else {"name": n} for n, t in self.fields.items()]}
         if self.actions:
             actions = []
-            for (action, api, object_type), (count, failed) in sorted(self.actions.items(), key=lambda kv: str(kv[0])):
+            for (action, api, object_type, object_name), (count, failed) in sorted(self.actions.items(),
+                                                                                   key=lambda kv: str(kv[0])):
                 item = {"action": action, "count": count}
                 if failed:
                     item["failed"] = failed
@@ -250,6 +252,8 @@ class DatasetState:
                     item["api"] = api
                 if object_type:
                     item["objectType"] = object_type
+                if object_name:
+                    item["object"] = object_name
                 actions.append(item)
             facets["monkeypatch_access"] = {"actions": actions, "system": self.system}
         if with_lineage:
@@ -448,7 +452,7 @@ class ProcessRun:
         return state
 
     def read(self, dataset: DatasetId, fields=None, *, facets=None, input_facets=None, action=None, system=None,
-             api=None, object_type=None) -> None:
+             api=None, object_type=None, object_name=None) -> None:
         if not self.ensure_started():
             return
         with self.lock:
@@ -461,11 +465,11 @@ class ProcessRun:
                 state.input_facets.update(input_facets)
             if system:
                 state.system = system
-            state.add_action(action, api, object_type=object_type)
+            state.add_action(action, api, object_type=object_type, object_name=object_name)
 
     def wrote(self, dataset: DatasetId, fields=None, *, lineage=None, operations=None, referenced=(), inputs=(),
               facets=None, output_facets=None, job_facets=None, run_facets=None, action=None, system=None, api=None,
-              object_type=None, emit: bool = True) -> None:
+              object_type=None, object_name=None, emit: bool = True) -> None:
         if not self.ensure_started():
             return
         with self.lock:
@@ -485,7 +489,7 @@ class ProcessRun:
                 state.output_facets.update(output_facets)
             if system:
                 state.system = system
-            state.add_action(action, api, object_type=object_type)
+            state.add_action(action, api, object_type=object_type, object_name=object_name)
             by_dataset: dict[DatasetId, list] = {}
             for field in referenced:
                 by_dataset.setdefault(DatasetId(field.namespace, field.name), []).append((field.field, None))
@@ -507,7 +511,7 @@ class ProcessRun:
         emitter().submit(record)
 
     def access(self, dataset: DatasetId, action: str, *, system=None, api=None, object_type=None, ok=True,
-               error: str | None = None, output: bool = False) -> None:
+               error: str | None = None, output: bool = False, object_name: str | None = None) -> None:
         """A metadata access or privilege use that is not itself a read or write (head, list, delete ...)."""
         if not ok:
             self.failed(dataset, action, error or "error")
@@ -518,7 +522,7 @@ class ProcessRun:
             state = self._state(self.outputs if output else self.inputs, dataset, not output)
             if system:
                 state.system = system
-            state.add_action(action, api, object_type=object_type)
+            state.add_action(action, api, object_type=object_type, object_name=object_name)
 
     def failed(self, dataset: DatasetId, action: str, error: str) -> None:
         if not self.ensure_started():

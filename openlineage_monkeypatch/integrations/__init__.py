@@ -43,6 +43,9 @@ def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
+_INHERITED = object()  # marks an attribute a class got from a base class (restore by deleting ours)
+
+
 class Patcher:
     """Applies wrapt function wrappers and remembers them, so uninstrument() restores the originals."""
 
@@ -54,10 +57,12 @@ class Patcher:
         import wrapt
 
         original = owner.__dict__.get(attribute) if isinstance(owner, type) else getattr(owner, attribute, None)
+        inherited = False
         if original is None and isinstance(owner, type):
             if not hasattr(owner, attribute):
                 return False
             original = getattr(owner, attribute)
+            inherited = True
         if original is None:
             return False
         if isinstance(original, wrapt.FunctionWrapper) and getattr(original, "_self_olmp", False):
@@ -65,12 +70,15 @@ class Patcher:
         wrapped = wrapt.FunctionWrapper(original, wrapper)
         wrapped._self_olmp = True
         setattr(owner, attribute, wrapped)
-        self._applied.append((owner, attribute, original))
+        self._applied.append((owner, attribute, _INHERITED if inherited else original))
         return True
 
     def replace(self, owner: Any, attribute: str, value: Any) -> None:
         """Set owner.attribute to value (for things wrapt cannot wrap, such as properties)."""
-        original = owner.__dict__.get(attribute) if isinstance(owner, type) else getattr(owner, attribute)
+        if isinstance(owner, type) and attribute not in owner.__dict__:
+            original = _INHERITED
+        else:
+            original = owner.__dict__.get(attribute) if isinstance(owner, type) else getattr(owner, attribute)
         setattr(owner, attribute, value)
         self._applied.append((owner, attribute, original))
 
@@ -78,7 +86,10 @@ class Patcher:
         while self._applied:
             owner, attribute, original = self._applied.pop()
             try:
-                setattr(owner, attribute, original)
+                if original is _INHERITED:  # it came from a base class: remove ours, the base shows again
+                    delattr(owner, attribute)
+                else:
+                    setattr(owner, attribute, original)
             except Exception:  # noqa: BLE001
                 pass
 

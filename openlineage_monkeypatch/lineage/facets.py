@@ -46,6 +46,27 @@ def _input_fields(edges) -> list[dict]:
     ]
 
 
+def summary(input_fields: list[dict]) -> tuple[str, str]:
+    """The facet's deprecated per-column `transformationType` / `transformationDescription`.
+
+    Marquez reads only these two (not the per-edge transformations), so filling them makes the types
+    visible in its column-lineage view: IDENTITY or MASKED in the old sense when that is all there
+    is, else the strongest DIRECT subtype (or INDIRECT), and a short description without values.
+    """
+    direct = [t for f in input_fields for t in f["transformations"] if t["type"] == DIRECT]
+    if direct and all(t["masking"] for t in direct):
+        kind = "MASKED"
+    elif direct:
+        kind = max((t["subtype"] for t in direct), key=lambda sub: DIRECT_RANK.get(sub, 2))
+    else:
+        kind = INDIRECT
+    parts = []
+    for f in input_fields:
+        types = ", ".join(f"{t['type']}/{t['subtype']}" + (" masked" if t["masking"] else "") for t in f["transformations"])
+        parts.append(f"{f['name'].rsplit('/', 1)[-1]}.{f['field']} ({types})")
+    return kind, "; ".join(parts)[:1000]
+
+
 def column_lineage(columns: list[tuple[str, Col]], rows: Iterable = ()) -> tuple[dict, set[Field]]:
     """(columnLineage facet data, every input Field it references) for named output columns."""
     fields: dict[str, dict] = {}
@@ -53,7 +74,10 @@ def column_lineage(columns: list[tuple[str, Col]], rows: Iterable = ()) -> tuple
     for name, col in columns:
         if not col.edges:
             continue
-        fields[name] = {"inputFields": _input_fields(col.edges)}
+        input_fields = _input_fields(col.edges)
+        kind, description = summary(input_fields)
+        fields[name] = {"inputFields": input_fields, "transformationType": kind,
+                        "transformationDescription": description}
         referenced.update(edge[0] for edge in col.edges)
     rows = list(rows)
     dataset = _input_fields(rows)

@@ -54,6 +54,9 @@ def stronger(a: str, b: str) -> str:
     return a if DIRECT_RANK.get(a, 2) >= DIRECT_RANK.get(b, 2) else b
 
 
+_composed: dict = {}
+
+
 def compose_direct(edges: frozenset, subtype: str = TRANSFORMATION, masking: bool = False) -> frozenset:
     """The edges of a value computed from a column by a DIRECT step of `subtype`.
 
@@ -64,6 +67,10 @@ def compose_direct(edges: frozenset, subtype: str = TRANSFORMATION, masking: boo
         return edges
     if subtype == IDENTITY and not masking:
         return edges
+    key = (edges, subtype, masking)
+    found = _composed.get(key)
+    if found is not None:
+        return found
     out = set()
     changed = False
     for edge in edges:
@@ -75,14 +82,28 @@ def compose_direct(edges: frozenset, subtype: str = TRANSFORMATION, masking: boo
             out.add(new)
         else:
             out.add(edge)
-    return frozenset(out) if changed else edges
+    result = frozenset(out) if changed else edges
+    if len(_composed) >= 8192:
+        _composed.clear()
+    _composed[key] = result
+    return result
+
+
+_indirect: dict = {}
 
 
 def compose_indirect(edges: frozenset, subtype: str) -> frozenset:
     """The edges of a column used only to decide something (a filter, a join key, a condition)."""
     if not edges:
         return edges
-    return frozenset((edge[0], INDIRECT, subtype, False) for edge in edges)
+    key = (edges, subtype)
+    found = _indirect.get(key)
+    if found is None:
+        found = frozenset((edge[0], INDIRECT, subtype, False) for edge in edges)
+        if len(_indirect) >= 8192:
+            _indirect.clear()
+        _indirect[key] = found
+    return found
 
 
 def fields_of(edges: Iterable[Edge]) -> set[Field]:
@@ -100,15 +121,19 @@ def source_edges(field: Field) -> frozenset:
 MAX_HISTORY = 64
 _seq = itertools.count()
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_skip_prefixes: list[str] = [_PACKAGE_DIR]
+_skip_prefixes: list[str] = [_PACKAGE_DIR + os.sep]
 _location_cache: dict = {}
 
 
 def skip_frames_from(*paths: str) -> None:
     """Frames whose file lies under one of these folders are library code, not the user's line."""
     for path in paths:
-        if path and path not in _skip_prefixes:
+        if not path:
+            continue
+        path = os.path.join(os.path.abspath(path), "")
+        if path not in _skip_prefixes:
             _skip_prefixes.append(path)
+            _location_cache.clear()
 
 
 def user_location(depth: int = 2) -> str | None:
@@ -123,7 +148,9 @@ def user_location(depth: int = 2) -> str | None:
         filename = code.co_filename
         internal = _location_cache.get(filename)
         if internal is None:
-            internal = filename.startswith(prefixes) or filename.startswith("<frozen")
+            internal = filename.startswith(prefixes) or filename.startswith(("<frozen", "<__array_function__"))
+            if len(_location_cache) > 4096:
+                _location_cache.clear()
             _location_cache[filename] = internal
         if not internal:
             return f"{filename}:{frame.f_lineno}"
@@ -134,18 +161,22 @@ def user_location(depth: int = 2) -> str | None:
 class Op:
     """One step in a column's history: an operation at a place in the user's code."""
 
-    __slots__ = ("name", "location", "parents", "seq", "depth", "detail")
+    __slots__ = ("name", "location", "parents", "seq", "depth", "detail", "children")
 
     def __init__(self, name: str, location: str | None, parents: tuple = (), detail: str | None = None) -> None:
         self.name = name
         self.location = location
         self.detail = detail
         self.seq = next(_seq)
-        depth = 1 + max((p.depth for p in parents), default=0)
-        if depth > MAX_HISTORY:
-            parents, depth = (), 1
+        if parents:
+            depth = 1 + max(p.depth for p in parents)
+            if depth > MAX_HISTORY:
+                parents, depth = (), 1
+        else:
+            depth = 1
         self.parents = parents
         self.depth = depth
+        self.children = None  # this step applied over given histories (shared by columns with one history)
 
     def lineage(self, limit: int = MAX_HISTORY) -> list["Op"]:
         """Every step up to this one, oldest first."""
@@ -190,9 +221,20 @@ EMPTY = Col()
 
 def _join_history(op: Op, cols: Iterable[Col]) -> Op:
     parents = tuple({id(c.history): c.history for c in cols if c.history is not None}.values())
-    if parents:
-        op = Op(op.name, op.location, parents, op.detail)
-    return op
+    if not parents:
+        return op
+    key = tuple(id(p) for p in parents)
+    children = op.children
+    if children is None:
+        children = op.children = {}
+    else:
+        found = children.get(key)
+        if found is not None:
+            return found
+    joined = Op(op.name, op.location, parents, op.detail)
+    if len(children) < 4096:
+        children[key] = joined
+    return joined
 
 
 def combine(cols: Iterable[Col], op: Op | None = None, subtype: str = TRANSFORMATION, masking: bool = False,
@@ -215,8 +257,14 @@ def _merge_histories(cols: list[Col]) -> Op | None:
     return Op("merge", None, tuple(histories.values()))
 
 
-def with_edges(col: Col, extra: frozenset) -> Col:
-    """The same column with more (INDIRECT) edges, such as a condition that chose its values."""
+def with_edges(col: Col, extra: frozenset, op: Op | None = None, also: Iterable[Col] = ()) -> Col:
+    """The same column with more (INDIRECT) edges, such as a condition that chose its values.
+
+    With `op`, the history becomes that step over this column and the columns in `also` (the
+    condition's own history, say)."""
+    if op is not None:
+        history = _join_history(op, [col, *[c for c in also if c is not None]])
+        return Col(col.edges | extra if extra else col.edges, history, col.approximate)
     if not extra or extra <= col.edges:
         return col
     return Col(col.edges | extra, col.history, col.approximate)
@@ -231,7 +279,7 @@ class Frame:
     `row_history` the operations behind `rows`.
     """
 
-    __slots__ = ("columns", "index", "rows", "row_history")
+    __slots__ = ("columns", "index", "rows", "row_history", "labels")
 
     def __init__(self, columns: dict, index: tuple = (), rows: frozenset = NO_EDGES,
                  row_history: Op | None = None) -> None:
@@ -239,6 +287,7 @@ class Frame:
         self.index = index
         self.rows = rows
         self.row_history = row_history
+        self.labels = None  # a tuple of labels known to equal the keys of `columns`, in order (a cache)
 
     def col(self, label) -> Col:
         return self.columns.get(label, EMPTY)
