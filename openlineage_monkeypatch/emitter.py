@@ -89,6 +89,7 @@ class Emitter:
             if start:
                 self.thread = threading.Thread(target=self._loop, name="openlineage-monkeypatch-emitter", daemon=True)
         if start:
+            self._prepare()
             try:
                 self.thread.start()
             except RuntimeError:  # interpreter shutting down (3.12+): deliver inline at flush
@@ -98,6 +99,26 @@ class Emitter:
             _log.log_once("queue-full", "more than %d lineage events queued; the excess is spooled",
                           self.settings.queue_size)
             self._spool([overflow], "queue full")
+
+    def _prepare(self) -> None:
+        """Import the client and build it, on the job's thread, once, before our thread starts.
+
+        Imports on a background thread are not safe: a job thread importing the same libraries in
+        the opposite order (requests/urllib3) makes CPython hand one of them a half-initialized
+        module, and a fork during the import leaves the child with half-imported modules. So the
+        one-time cost (~0.2 s) is paid here, and our thread never imports anything heavy.
+        """
+        _on_our_behalf.active = True
+        try:
+            from .events import warm_up
+
+            _at_any_time(warm_up)
+            quiet_library_logs()
+        except Exception as exc:  # noqa: BLE001
+            _log.log_once("warm-up", "could not load the OpenLineage client: %s", _describe(exc))
+        finally:
+            _on_our_behalf.active = False
+        self._client()
 
     def remaining(self) -> float:
         """What is left of the flush bound of a flush in progress (the full bound when none is)."""
@@ -175,6 +196,7 @@ class Emitter:
     # -- background thread ----------------------------------------------------------------------
 
     def _loop(self) -> None:
+        _block_signals()
         while True:
             with self.cond:
                 while not self.queue:
@@ -217,7 +239,14 @@ class Emitter:
         if event is None:
             self._claim(record)
             return
-        if time.monotonic() < self.down_until or self._sender_stuck():
+        if self._sender_stuck():
+            # keep the spool in event order: the late event goes first (if its send still succeeds,
+            # the backend sees it twice rather than out of order)
+            late = self._take_stuck()
+            if late:
+                self._spool_events(late, "backend did not answer in time")
+            client = None
+        elif time.monotonic() < self.down_until:
             client = None
         else:
             client = self._client()
@@ -252,6 +281,7 @@ class Emitter:
         send = _Send(event)
 
         def target() -> None:
+            _block_signals()
             try:
                 client.emit(event)
             except BaseException as exc:  # noqa: BLE001
@@ -322,6 +352,7 @@ class Emitter:
     def _client(self):
         if self.client is not None or self.client_error is not None:
             return self.client
+        _on_our_behalf.active = True
         try:
             self.client = _at_any_time(make_client, self.settings, self.run_id, self.job_name)
             self.events_path = getattr(self.client, "_olmp_events_path", None)
@@ -330,6 +361,8 @@ class Emitter:
             self.flush_deadline is None and _log.log_once(
                 "undelivered", "%s; events are spooled to %s; resend them with `openlineage-monkeypatch replay` "
                 "once the configuration is fixed", self.client_error, self._spool_file())
+        finally:
+            _on_our_behalf.active = False
         return self.client
 
     # -- spool ------------------------------------------------------------------------------
@@ -369,6 +402,22 @@ class Emitter:
             self.dropped += len(events)
             _log.log_once("spool", "could not write the spool (%s); %d undelivered lineage event(s) lost",
                           _describe(exc), len(events))
+
+
+_ASYNC_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGALRM", "SIGUSR1", "SIGUSR2", "SIGCHLD", "SIGPIPE",
+                  "SIGWINCH", "SIGIO", "SIGVTALRM", "SIGPROF", "SIGXCPU", "SIGXFSZ", "SIGTSTP", "SIGCONT", "SIGURG")
+
+
+def _block_signals() -> None:
+    """Our threads never take the job's signals: a signal the kernel hands to a thread of ours would
+    leave the job's main thread, blocked in a wait, unaware of it (a Python handler only runs there)."""
+    try:
+        import signal
+
+        wanted = {getattr(signal, name) for name in _ASYNC_SIGNALS if hasattr(signal, name)}
+        signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
+    except Exception:  # noqa: BLE001 - not on this platform
+        pass
 
 
 def _append_locked(path: str, data: bytes, other_path) -> None:
@@ -437,6 +486,12 @@ def make_client(settings: config.Settings, run_id: str | None = None, job_name: 
 
     if settings.own_transport:
         client = OpenLineageClient()
+        configured = (client.config.transport or {}).get("type") or os.environ.get("OPENLINEAGE_URL")
+        if not configured and getattr(client.transport, "kind", None) == "console":
+            # the client fell back to printing at INFO (events nobody sees): the configuration we saw
+            # (openlineage.yml, OPENLINEAGE__TRANSPORT__*) could not be read
+            raise ValueError("the OpenLineage configuration was found but could not be read (see openlineage.yml "
+                             "or the OPENLINEAGE__TRANSPORT__* variables)")
         client._olmp_events_path = None
         return client
     path = default_events_path(settings, run_id, job_name)
@@ -471,6 +526,8 @@ def quiet_library_logs() -> None:
             def filter(self, record) -> bool:
                 if record.name == CONSOLE_TRANSPORT_LOGGER:  # the events themselves, when asked for
                     return True
+                if getattr(_on_our_behalf, "active", False):
+                    return False
                 return not str(getattr(record, "threadName", "")).startswith(_THREAD_PREFIX)
 
         _thread_filter = OurThreads()
@@ -483,6 +540,7 @@ def quiet_library_logs() -> None:
 
 
 _thread_filter = None
+_on_our_behalf = threading.local()  # set while the job's thread runs our set-up of the client
 
 
 def default_events_path(settings: config.Settings, run_id: str | None, job_name: str | None) -> str:

@@ -224,6 +224,27 @@ STANDARD = {
 }
 
 
+def warm_up() -> None:
+    """Import everything build_event and the client use (see Emitter._prepare for why, and where)."""
+    import importlib
+
+    from openlineage.client import OpenLineageClient, event_v2  # noqa: F401
+    from openlineage.client.serde import Serde  # noqa: F401
+
+    from . import facets  # noqa: F401 - our attrs facet classes
+
+    for module in ("schema_dataset", "column_lineage_dataset", "sql_job", "external_query_run", "extraction_error_run",
+                   "error_message_run", "parent_run", "job_type_job", "processing_engine_run",
+                   "source_code_location_job", "symlinks_dataset", "datasource_dataset",
+                   "lifecycle_state_change_dataset", "output_statistics_output_dataset",
+                   "input_statistics_input_dataset", "storage_dataset", "tags_dataset", "tags_run", "tags_job",
+                   "environment_variables_run"):
+        try:
+            importlib.import_module(f"openlineage.client.generated.{module}")
+        except ImportError:
+            pass
+
+
 def build_facets(facets: dict[str, Any]) -> dict:
     from .facets import CUSTOM
 

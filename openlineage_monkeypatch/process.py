@@ -209,6 +209,22 @@ def _at_exit() -> None:
 
     _log.debug("exit: %s emitted and flushed in %.3f s (bound %.1f s)", kind, time.monotonic() - started,
                config.settings().flush_timeout)
+    if isinstance(_uncaught, KeyboardInterrupt):
+        _rearm_keyboard_interrupt()
+
+
+def _rearm_keyboard_interrupt() -> None:
+    """Keep the exit status of a job stopped by Ctrl-C (killed by SIGINT, 130 in a shell).
+
+    CPython remembers an unhandled KeyboardInterrupt in a flag that every evaluation of source text
+    clears (exec/eval of a string: namedtuple and dataclasses do that), so an import finishing on our
+    thread during exit would turn the status into 1. Evaluating a string that raises KeyboardInterrupt
+    sets the flag again; we catch the exception. No-op where the flag works otherwise.
+    """
+    try:
+        exec("raise KeyboardInterrupt", {})  # noqa: S102 - a constant string, see the docstring
+    except KeyboardInterrupt:
+        pass
 
 
 # -- signals ------------------------------------------------------------------------------------
@@ -224,7 +240,7 @@ def _install_signals() -> None:
     global _signals_installed
     import threading
 
-    if _signals_installed or threading.current_thread() is not threading.main_thread():
+    if _signals_installed or _in_worker or threading.current_thread() is not threading.main_thread():
         return
     import signal
 
@@ -258,9 +274,7 @@ def _on_signal(signum, frame):
 
         current = run._run
         if current is not None and current.pid == os.getpid() and not current.finished:
-            kind = "COMPLETE" if _idle_pool_worker() else "ABORT"
-            current.finish(kind, message=None if kind == "COMPLETE" else f"terminated by signal {signum}",
-                           timeout=_remaining_bound())
+            current.finish("ABORT", message=f"terminated by signal {signum}", timeout=_remaining_bound())
         em = emitter._emitter
         if em is not None and em.pid == os.getpid():
             # a finish or flush that this signal interrupted: use what is left of its bound
@@ -278,14 +292,6 @@ def _remaining_bound() -> float | None:
     if em is not None and em.pid == os.getpid() and em.flush_deadline is not None:
         return em.remaining()
     return None
-
-
-def _idle_pool_worker() -> bool:
-    mp = sys.modules.get("multiprocessing")
-    try:
-        return mp is not None and "PoolWorker" in mp.current_process().name
-    except Exception:  # noqa: BLE001
-        return False
 
 
 # -- children -----------------------------------------------------------------------------------
@@ -385,6 +391,7 @@ def _purge_half_imported(threads) -> None:
     locks = getattr(_bootstrap, "_module_locks", None)
     if locks is None:
         return
+    half = []
     for name, module in list(sys.modules.items()):
         spec = getattr(module, "__spec__", None)
         if not getattr(spec, "_initializing", False):
@@ -392,8 +399,12 @@ def _purge_half_imported(threads) -> None:
         ref = locks.get(name)
         lock = ref() if callable(ref) else None
         if lock is not None and getattr(lock, "owner", None) in threads:
-            sys.modules.pop(name, None)
-            locks.pop(name, None)
+            half.append(name)
+    for name in half:
+        # a package goes with its submodules: a re-import would not re-attach those already loaded
+        for other in [n for n in list(sys.modules) if n == name or n.startswith(name + ".")]:
+            sys.modules.pop(other, None)
+            locks.pop(other, None)
 
 
 def _after_fork_child() -> None:
@@ -464,7 +475,115 @@ def _patch_subprocess(module) -> None:
 def _patch_multiprocessing(module) -> None:
     _wrap(module.BaseProcess, "start", before=prepare_child)
     _wrap(module.BaseProcess, "join", after=check_children)
-    _wrap(module.BaseProcess, "_bootstrap", after=_finish_worker)
+    _wrap(module.BaseProcess, "_bootstrap", before=_worker_setup, after=_finish_worker)
+    from ._bootstrap import when_imported
+
+    when_imported("multiprocessing.pool", _patch_pool)
+
+
+# -- multiprocessing workers ------------------------------------------------------------------------
+#
+# A worker never gets our SIGTERM handler. A Python-level handler can lose a signal that lands just
+# before the main thread blocks (CPython checks for signals, then sleeps in sem_wait); pool workers
+# block on the task queue's lock exactly when Pool.terminate() signals them, so some would ignore
+# SIGTERM and the job would hang in terminate(). Measured: a plain script with any Python SIGTERM
+# handler and `with Pool()` hangs a few times in a thousand terminations. So workers keep SIGTERM's
+# default action, and Pool.terminate() (wrapped below) first sends them a private signal whose
+# handler ends the run and flushes, waits for their acknowledgement (at most the flush bound), then
+# terminates them as before. A private signal lost to the same race costs a COMPLETE, never a hang.
+
+_in_worker = False
+_ACK_PREFIX = "ack-"
+
+
+def finish_signal():
+    import signal
+
+    rtmin = getattr(signal, "SIGRTMIN", None)
+    return rtmin + 7 if rtmin is not None else getattr(signal, "SIGUSR2", None)
+
+
+def _worker_setup(*args, **kwargs) -> None:
+    global _in_worker
+    import threading
+
+    _in_worker = True
+    if threading.current_thread() is not threading.main_thread():
+        return
+    import signal
+
+    for name in HANDLED_SIGNALS:
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) is _on_signal:
+            signal.signal(signum, signal.SIG_DFL)
+    signum = finish_signal()
+    if signum is not None and signal.getsignal(signum) in (signal.SIG_DFL, _on_finish_signal):
+        signal.signal(signum, _on_finish_signal)
+
+
+def _on_finish_signal(signum, frame) -> None:
+    try:
+        from . import run
+
+        current = run._run
+        if current is not None and current.pid == os.getpid() and not current.finished:
+            current.finish("COMPLETE")
+        runs = config.settings().runs_dir
+        os.makedirs(runs, mode=0o700, exist_ok=True)
+        with open(os.path.join(runs, f"{_ACK_PREFIX}{os.getpid()}"), "a", encoding="utf-8"):
+            pass
+    except BaseException:  # noqa: BLE001
+        pass
+
+
+def _patch_pool(module) -> None:
+    cls = getattr(module, "Pool", None)
+    method = cls.__dict__.get("_terminate_pool") if cls is not None else None
+    if not isinstance(method, classmethod) or getattr(method.__func__, "__olmp_wrapped__", None) is not None:
+        return
+    original = method.__func__
+    import functools
+
+    @functools.wraps(original)
+    def _terminate_pool(klass, taskqueue, inqueue, outqueue, pool, *rest, **kwargs):
+        _guard.call("process", _let_workers_finish, pool)
+        return original(klass, taskqueue, inqueue, outqueue, pool, *rest, **kwargs)
+
+    _terminate_pool.__olmp_wrapped__ = original
+    cls._terminate_pool = classmethod(_terminate_pool)
+    _saved.append((cls, "_terminate_pool", method, cls.__dict__["_terminate_pool"]))
+
+
+def _let_workers_finish(pool) -> None:
+    """Ask live workers to end their runs, and wait (at most the flush bound) until they say so."""
+    import time
+
+    signum = finish_signal()
+    if signum is None or not _installed:
+        return
+    runs = config.settings().runs_dir
+    asked = []
+    for worker in list(pool or ()):
+        pid = getattr(worker, "pid", None)
+        try:
+            if pid and worker.exitcode is None:
+                os.kill(pid, signum)
+                asked.append(pid)
+        except (OSError, ValueError, AssertionError):
+            continue
+    deadline = time.monotonic() + config.settings().flush_timeout
+    waiting = set(asked)
+    while waiting and time.monotonic() < deadline:
+        for pid in list(waiting):
+            marker = os.path.join(runs, f"{_ACK_PREFIX}{pid}")
+            if os.path.exists(marker):
+                waiting.discard(pid)
+                try:
+                    os.unlink(marker)
+                except OSError:
+                    pass
+        if waiting:
+            time.sleep(0.01)
 
 
 def _finish_worker(exitcode) -> None:

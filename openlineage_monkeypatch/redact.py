@@ -14,6 +14,8 @@ _URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<userinfo
 # object stores take no port, and their secret keys contain "/" and "+": `s3://KEY:SE/CR+ET@bucket/key`
 _STORE_USERINFO = re.compile(
     r"(?P<scheme>(?i:s3[an]?|gs|gcs|abfss?|az|adl|wasbs?|oss|r2)://)(?P<userinfo>[^/\s@:]+:[^\s@]*)@")
+# free text only (never dataset names): a password holding a raw "/" in any scheme; may over-redact
+_ANY_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<userinfo>[^/\s@:]+:[^\s@]*)@")
 _QUERY_SECRET = re.compile(
     r"(?i)(?P<key>[?&](?:x-amz-(?:signature|credential|security-token)|signature|sig|awsaccesskeyid|"
     r"x-goog-signature|x-goog-credential|token|access_token|sas|se|sp|sv|st|sr|skoid|sktid|skt|ske|sks|skv)=)"
@@ -51,6 +53,7 @@ def scrub_text(text: str) -> str:
     text = _PEM.sub(REDACTED, text)
     text = _STORE_USERINFO.sub(r"\g<scheme>", text)
     text = _URL_USERINFO.sub(r"\g<scheme>", text)
+    text = _ANY_USERINFO.sub(r"\g<scheme>", text)
     text = _QUERY_SECRET.sub(rf"\g<key>{REDACTED}", text)
     text = _KV_SECRET.sub(rf"\g<key>\g<q>{REDACTED}", text)
     text = _BEARER.sub(rf"\1 {REDACTED}", text)

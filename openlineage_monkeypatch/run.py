@@ -278,6 +278,7 @@ class ProcessRun:
         self.root = root if root is not None else (parse_parent(self.settings.root_parent_id) or self.parent)
         self.started = False
         self.finished = False
+        self.closing = False
         self.children = False
         self.start_time: float | None = None
         self.inputs: dict[DatasetId, DatasetState] = {}
@@ -344,10 +345,10 @@ class ProcessRun:
     def ensure_started(self, event_time: float | None = None) -> bool:
         """Emit START once; returns False when the run is already over."""
         if self.started:
-            return not self.finished
+            return not (self.finished or self.closing)
         with self.lock:
             if self.started:
-                return not self.finished
+                return not (self.finished or self.closing)
             self.allocate()
             self.started = True
             self.start_time = event_time or time.time()
@@ -393,6 +394,8 @@ class ProcessRun:
 
     def finish(self, event_type: str = "COMPLETE", error: BaseException | None = None, message: str | None = None,
                flush: bool = True, timeout: float | None = None) -> None:
+        # `finished` is set only once the final event is queued: a signal landing while this runs
+        # (a pool worker told to stop, then terminated) finishes the run itself, in its handler.
         with self.lock:
             if self.finished:
                 return
@@ -401,7 +404,7 @@ class ProcessRun:
                     self.finished = True
                     return
                 self.ensure_started(event_time=self.process_start)
-            self.finished = True
+            self.closing = True
             run_facets = {"processing_engine": self.engine_facet(),
                           "monkeypatch_instrumentation": self.instrumentation_facet()}
             if event_type == "FAIL" or error is not None or message:
@@ -421,7 +424,10 @@ class ProcessRun:
                 run_facets=run_facets,
                 full_job_facets=True,
             )
+            if self.finished:  # finished meanwhile by a signal handler that interrupted us
+                return
             emitter().submit(record)
+            self.finished = True
         if flush:
             emitter().flush(timeout)
 

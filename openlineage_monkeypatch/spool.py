@@ -86,12 +86,13 @@ def replay(paths: Iterable[str], settings: config.Settings | None = None, dry_ru
 def _replay_file(path: str, transport, totals: dict, dry_run: bool) -> None:
     import fcntl
 
-    with open(path, "r+", encoding="utf-8") as handle:
+    with open(path, "rb+") as handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             return  # another replay holds it
-        lines = [line for line in handle.read().splitlines() if line.strip()]
+        text = handle.read().decode("utf-8", errors="replace")
+        lines = [line for line in text.split("\n") if line.strip()]  # NDJSON: "\n" separates, nothing else
         done = _read_sent(path)
         totals["skipped"] += min(done, len(lines))
         for index in range(done, len(lines)):

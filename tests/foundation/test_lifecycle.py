@@ -247,7 +247,8 @@ FAILING = {
     "sys.exit": ("sys.exit(3)", 3, "FAIL", "exited with status 3"),
     "exit builtin": ("exit(4)", 4, "FAIL", "exited with status 4"),
     "sys.exit(0)": ("sys.exit(0)", 0, "COMPLETE", None),
-    "keyboard interrupt": ("raise KeyboardInterrupt", 1, "ABORT", "interrupted (KeyboardInterrupt)"),
+    # an uncaught KeyboardInterrupt ends the process by SIGINT, as in the plain run (-2, 130 in a shell)
+    "keyboard interrupt": ("raise KeyboardInterrupt", -2, "ABORT", "interrupted (KeyboardInterrupt)"),
 }
 
 
