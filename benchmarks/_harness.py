@@ -66,13 +66,19 @@ def make_overlay(root: Path, with_hook: bool = True, repo: Path = REPO) -> str:
 _overlay: str | None = None
 
 
+def target_repo() -> Path:
+    """The checkout under test: this one, or OLMP_BENCH_TARGET (e.g. an export of main)."""
+    target = os.environ.get("OLMP_BENCH_TARGET")
+    return Path(target).resolve() if target else REPO
+
+
 def bench_python() -> str:
     """The interpreter benchmarks run jobs with (an overlay venv made once per process)."""
     global _overlay
     if _overlay is None:
         root = Path(tempfile.mkdtemp(prefix="olmp-bench-venv-"))
         atexit.register(shutil.rmtree, root, True)
-        _overlay = make_overlay(root / "venv")
+        _overlay = make_overlay(root / "venv", repo=target_repo())
     return _overlay
 
 
@@ -286,6 +292,7 @@ def machine() -> dict:
         "implementation": platform.python_implementation(),
         "openlineage_monkeypatch": ours,
         "commit": commit,
+        "target": None if target_repo() == REPO else str(target_repo()),
         "versions": {name: _dist_version(name) for name in (
             "pandas", "numpy", "pyarrow", "wrapt", "openlineage-python", "openlineage-sql", "sqlglot", "boto3",
             "botocore", "s3fs", "snowflake-connector-python", "moto")},

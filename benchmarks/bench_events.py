@@ -70,7 +70,7 @@ def measure(transport: str, n: int, reps: int, receiver: Receiver | None) -> lis
         return [
             h.result("5 many events", f"{n:,} outputs, {label}: job body time", unit="s",
                      plain=[r["body"] for r in p], instrumented=[r["body"] for r in i], ratio=body,
-                     target="<= 1.10", ok=body["median"] <= 1.10, note=note),
+                     target="<= 1.10", ok=body["median"] <= 1.10, note=note, key=True),
             h.result("5 many events", f"{n:,} outputs, {label}: CPU time, all threads", unit="s",
                      plain=[r["cpu"] for r in p], instrumented=[r["cpu"] for r in i], ratio=cpu),
             h.result("5 many events", f"{n:,} outputs, {label}: whole process incl. exit flush", unit="s",

@@ -31,7 +31,7 @@ def run(quick: bool = False, reps: int | None = None) -> list[dict]:
         rss_growth_p = (pts_p[-1]["rss_kb"] - pts_p[0]["rss_kb"]) / 1024
         return [
             h.result("6 memory", f"provenance tables after {iterations:,} loop iterations", unit="entries",
-                     value={k: f"{first[k]} -> {last[k]}" for k in keys}, target="flat", ok=entries_flat,
+                     value={k: f"{first[k]} -> {last[k]}" for k in keys}, target="flat", ok=entries_flat, key=True,
                      note=f"sampled after gc.collect() at iteration {first['iteration']} and {last['iteration']}",
                      points=pts_i),
             h.result("6 memory", "RSS growth over the loop (first to last sample)", unit="MiB",

@@ -31,7 +31,8 @@ PTH = h.PTH
 
 def make_venvs(root: Path) -> tuple[str, str]:
     """(python with our .pth, python without): identical symlinked site-packages otherwise."""
-    return h.make_overlay(root / "with-hook", True), h.make_overlay(root / "without-hook", False)
+    repo = h.target_repo()
+    return h.make_overlay(root / "with-hook", True, repo), h.make_overlay(root / "without-hook", False, repo)
 
 
 def _time_pass(python: str, env: dict, code: str = "pass") -> float:
@@ -78,7 +79,7 @@ def hook_unset(reps: int, quick: bool) -> list[dict]:
         rows.append(h.result(
             "1 start-up", "hook cost, variable unset (python -c pass, with .pth - without)", unit="ms",
             plain=[x * 1e3 for x in plain], instrumented=[x * 1e3 for x in hooked], value=diff,
-            ratio=h.ratio_stats(plain, hooked), target="< 1 ms, no import", ok=diff["median"] < 1.0 and not extra,
+            ratio=h.ratio_stats(plain, hooked), target="< 1 ms, no import", ok=diff["median"] < 1.0 and not extra, key=True,
             note=f"extra modules imported: {extra or 'none'}"))
         site_dir = subprocess.run([with_hook, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                   capture_output=True, text=True, check=True).stdout.strip()
@@ -144,7 +145,7 @@ def variable_set(reps: int, quick: bool) -> list[dict]:
         rows.append(h.result(
             "1 start-up", "variable set vs unset (python -c pass)", unit="ms",
             plain=[x * 1e3 for x in plain], instrumented=[x * 1e3 for x in enabled], value=diff,
-            ratio=h.ratio_stats(plain, enabled), target="no third-party import",
+            ratio=h.ratio_stats(plain, enabled), target="no third-party import", key=True,
             ok=not third_party,
             note=f"{len(ours)} modules of ours, stdlib: {', '.join(stdlib) or 'none'}; third-party: "
                  f"{', '.join(third_party) or 'none'}"))
@@ -176,7 +177,7 @@ def variable_set(reps: int, quick: bool) -> list[dict]:
             rows.append(h.result(
                 "1 start-up", f"`{code}` variable set vs unset (patching at import)", unit="ms",
                 plain=[x * 1e3 for x in plain_i], instrumented=[x * 1e3 for x in on_i],
-                value=h.diff_stats(plain_i, on_i, 1e3), ratio=h.ratio_stats(plain_i, on_i)))
+                value=h.diff_stats(plain_i, on_i, 1e3), ratio=h.ratio_stats(plain_i, on_i), key=library == "pandas"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return rows

@@ -34,7 +34,7 @@ def _run_guard(quick: bool, reps: int | None) -> list[dict]:
     problems = guard.compare(measured, budget) if budget else []
     return [h.result("8 CI guard", "counts on the fixed workload (tests/perf)", unit="",
                      value=measured, target="within benchmarks/budget.json",
-                     ok=None if budget is None else not problems, note="; ".join(problems))]
+                     ok=None if budget is None else not problems, note="; ".join(problems), key=True)]
 
 
 def _module_runner(name: str):
@@ -82,6 +82,20 @@ def status(row: dict) -> str:
     return f"{row['target']}: " + ("ok" if row["ok"] else "MISSED" if row["ok"] is False else "n/a")
 
 
+def table(rows: list[dict]) -> list[str]:
+    lines = ["| Benchmark | Metric | Plain | Instrumented | Ratio | Added / value | Target |",
+             "|---|---|---|---|---|---|---|"]
+    for row in rows:
+        unit = row["unit"]
+        ratio = row.get("ratio")
+        ratio_text = f"{fmt_dist(ratio)} (n={ratio['n']})" if ratio else ""
+        plain = fmt_num(row["plain"]["median"], unit) if row.get("plain") else ""
+        instr = fmt_num(row["instrumented"]["median"], unit) if row.get("instrumented") else ""
+        cells = [row["benchmark"], row["metric"], plain, instr, ratio_text, fmt_value(row), status(row)]
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    return lines
+
+
 def markdown(rows: list[dict], meta: dict) -> str:
     m = meta["machine"]
     versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
@@ -93,7 +107,7 @@ def markdown(rows: list[dict], meta: dict) -> str:
         "",
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GiB, {m['os']}",
         f"- Python {m['python']} ({m['implementation']}); openlineage-monkeypatch {m['openlineage_monkeypatch']}"
-        f" (commit {m['commit']})",
+        f" (commit {m['commit']})" + (f"; package under test from {m['target']}" if m.get("target") else ""),
         f"- Libraries: {versions}",
         f"- Load average (1, 5, 15 min) at start {meta['load_average']['start']}, at end {meta['load_average']['end']}"
         f" on {m['cores']} cores: above the core count, other processes competed for the CPU and wall-clock"
@@ -103,18 +117,11 @@ def markdown(rows: list[dict], meta: dict) -> str:
         "transport. Fresh interpreters, alternating (ABBA); ratio = instrumented / plain per pair, shown as "
         "median [quartiles]; n = pairs.",
         "",
-        "| Benchmark | Metric | Plain | Instrumented | Ratio | Added / value | Target |",
-        "|---|---|---|---|---|---|---|",
     ]
-    for row in rows:
-        unit = row["unit"]
-        ratio = row.get("ratio")
-        ratio_text = f"{fmt_dist(ratio)} (n={ratio['n']})" if ratio else ""
-        plain = fmt_num(row["plain"]["median"], unit) if row.get("plain") else ""
-        instr = fmt_num(row["instrumented"]["median"], unit) if row.get("instrumented") else ""
-        value = fmt_value(row)
-        cells = [row["benchmark"], row["metric"], plain, instr, ratio_text, value, status(row)]
-        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    summary = [row for row in rows if row.get("key")]
+    if summary:
+        lines += ["## Summary", ""] + table(summary) + ["", "## All measurements", ""]
+    lines += table(rows)
     notes = [(row["benchmark"], row["metric"], row["note"]) for row in rows if row.get("note")]
     if notes:
         lines += ["", "Notes:", ""]
