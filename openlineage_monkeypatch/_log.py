@@ -78,6 +78,11 @@ def log_once(key: str, msg: str, *args, level: str = "warning", exc_info=False) 
     return True
 
 
+def seen(key: str) -> bool:
+    """Whether log_once already reported `key` in this process."""
+    return key in _seen
+
+
 def info(msg: str, *args) -> None:
     try:
         logger().info(msg, *args)

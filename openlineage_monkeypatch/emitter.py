@@ -73,6 +73,8 @@ class Emitter:
         self.no_threads = False
         self.spool_lock = threading.RLock()
         self.problem: str | None = None  # the last delivery problem, for the one warning we print
+        self.spool_fallback: str | None = None
+        self.spool_problem: str | None = None
 
     # -- job thread ---------------------------------------------------------------------------
 
@@ -159,9 +161,10 @@ class Emitter:
                 # reported from here, not from our daemon threads, which may die mid-line at exit
                 _log.log_once(
                     "undelivered",
-                    "%d lineage event(s) could not be delivered (%s); spooled to %s; "
+                    "%d lineage event(s) could not be delivered (%s); spooled to %s%s; "
                     "resend them with `openlineage-monkeypatch replay`",
                     newly_spooled, self.problem or "the backend did not answer in time", self._spool_file(),
+                    f" (could not write the spool in {self.settings.spool_dir})" if self.spool_problem else "",
                 )
         finally:
             self.flush_deadline = outer
@@ -371,7 +374,8 @@ class Emitter:
         if self.spool_path is None or fresh:
             stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
             suffix = f"-{int(time.monotonic_ns() % 1_000_000)}" if fresh else ""
-            self.spool_path = os.path.join(self.settings.spool_dir, f"spool-{stamp}-{os.getpid()}{suffix}.ndjson")
+            folder = self.spool_fallback or self.settings.spool_dir
+            self.spool_path = os.path.join(folder, f"spool-{stamp}-{os.getpid()}{suffix}.ndjson")
         return self.spool_path
 
     def _spool(self, records: list, reason: str) -> None:
@@ -395,13 +399,36 @@ class Emitter:
             from openlineage.client.serde import Serde
 
             data = "".join(Serde.to_json(event) + "\n" for event in events).encode("utf-8")
-            with self.spool_lock:
-                _append_locked(self._spool_file(), data, lambda: self._spool_file(fresh=True))
-            self.spooled += len(events)
         except Exception as exc:  # noqa: BLE001
             self.dropped += len(events)
-            _log.log_once("spool", "could not write the spool (%s); %d undelivered lineage event(s) lost",
-                          _describe(exc), len(events))
+            _log.log_once("spool-serialize", "could not serialize %d lineage event(s): %s", len(events), _describe(exc))
+            return
+        with self.spool_lock:
+            try:
+                _append_locked(self._spool_file(), data, lambda: self._spool_file(fresh=True))
+                self.spooled += len(events)
+                return
+            except Exception as exc:  # noqa: BLE001
+                first = _describe(exc)
+            if self.spool_fallback is None:  # the spool folder is unusable: the temporary folder, once
+                import tempfile
+
+                self.spool_fallback = os.path.join(tempfile.gettempdir(), f"openlineage-monkeypatch-{os.getuid()}",
+                                                   "spool")
+                try:
+                    _append_locked(self._spool_file(fresh=True), data, lambda: self._spool_file(fresh=True))
+                    self.spooled += len(events)
+                    self.spool_problem = f"the spool folder {self.settings.spool_dir} could not be written: {first}"
+                    if _log.seen("undelivered"):  # else the one "undelivered" warning says it
+                        _log.log_once("spool", "could not write the spool in %s (%s); spooling to %s instead",
+                                      self.settings.spool_dir, first, self.spool_path)
+                    return
+                except Exception as exc:  # noqa: BLE001
+                    first = _describe(exc)
+            self.dropped += len(events)
+            # the one delivery warning of this process (a full disk: nothing else will be said)
+            _log.log_once("undelivered", "could not write the spool (%s); %d undelivered lineage event(s) lost",
+                          first, len(events))
 
 
 _ASYNC_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGALRM", "SIGUSR1", "SIGUSR2", "SIGCHLD", "SIGPIPE",

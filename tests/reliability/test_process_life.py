@@ -249,9 +249,13 @@ def spool_env(tmp_path: Path, spool: Path, **extra) -> dict:
 
 @pytest.mark.parametrize("backend", ["ok", "refuse"])
 def test_spool_folder_not_writable(tmp_path, plain, backend):
+    """The spool folder cannot be created (a file is in the way; chmod does not stop root): the events go
+    to the temporary folder instead, with one warning. (When nothing can be written, see the disk-full test.)"""
     (tmp_path / "a-file").write_text("not a folder")
+    temp = tmp_path / "tmp"
     with Receiver(backend) as server:
-        env = spool_env(tmp_path, tmp_path / "a-file" / "spool", OPENLINEAGE_URL=server.url)
+        env = spool_env(tmp_path, tmp_path / "a-file" / "spool", OPENLINEAGE_URL=server.url, TMPDIR=str(temp))
+        (tmp_path / "tmp").mkdir(exist_ok=True)
         from tests.reliability.conftest import assert_same_as_plain, run_job
 
         result = run_job(tmp_path / "job", env)
@@ -259,8 +263,11 @@ def test_spool_folder_not_writable(tmp_path, plain, backend):
         warnings = our_log(tmp_path)
         if backend == "ok":
             assert warnings == [] and types(server.wait_for(3)) == ["START", "RUNNING", "COMPLETE"], "nothing lost"
-        else:
-            assert len(warnings) == 1 and "could not write the spool" in warnings[0], warnings
+            return
+        assert len(warnings) == 1 and "could not write the spool" in warnings[0], warnings
+        assert str(temp) in warnings[0]
+        fallback = list(temp.rglob("spool-*.ndjson"))
+        assert len(fallback) == 1 and sorted(types(read_events(fallback[0]))) == ["COMPLETE", "RUNNING", "START"]
 
 
 FSIZE = 4096
@@ -291,6 +298,10 @@ def test_spool_disk_full(tmp_path):
         for line in path.read_text().splitlines():
             assert line.startswith("{") and line.endswith("}")
     env["OPENLINEAGE_MONKEYPATCH_LOG"] = "stderr"
+    env["TMPDIR"] = str(tmp_path / "tmp")  # the fallback folder is size-limited too
+    (tmp_path / "tmp").mkdir()
     loud = subprocess.run([sys.executable, "job.py", "in.csv", "out.csv"], cwd=tmp_path / "job", env=env, **run)
-    ours = [line for line in loud.stderr.splitlines() if line.startswith("openlineage-monkeypatch:")]
-    assert loud.returncode == 0 and len([w for w in ours if "could not write the spool" in w]) == 1, loud.stderr
+    ours = [line for line in loud.stderr.splitlines() if line.startswith("openlineage-monkeypatch:")
+            and " DEBUG: " not in line]
+    assert loud.returncode == 0 and len(ours) == 1 and "could not write the spool" in ours[0], loud.stderr
+    assert "undelivered lineage event(s) lost" in ours[0]
