@@ -32,8 +32,9 @@ REPO = BENCH_DIR.parent
 JOBS = BENCH_DIR / "jobs"
 PACKAGE_DIR = REPO / "openlineage_monkeypatch"
 PTH = "openlineage_monkeypatch.pth"
-_OURS = ("openlineage_monkeypatch", "_editable_impl_openlineage_monkeypatch", "__editable__.openlineage_monkeypatch",
-         "openlineage_monkeypatch-", "__editable___openlineage_monkeypatch")
+# our own distribution in the surrounding environment (wheel, or editable: hatchling/setuptools names)
+_OURS = ("openlineage_monkeypatch", "_openlineage_monkeypatch", "_editable_impl_openlineage_monkeypatch",
+         "__editable__.openlineage_monkeypatch", "__editable___openlineage_monkeypatch")
 
 
 def make_overlay(root: Path, with_hook: bool = True, repo: Path = REPO) -> str:

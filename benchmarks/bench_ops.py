@@ -47,8 +47,8 @@ def run(quick: bool = False, reps: int | None = None, with_profile: bool = False
     try:
         env_i = h.instrumented_env(work)
         c = counts(min(iterations, 100), work)
-        for mode, label in (("", "as run (first events, client import included)"),
-                            ("warm", "steady state (emitter already started)")):
+        for mode, label in (("", "as run"),
+                            ("warm", "after an explicit flush() (emitter idle)")):
             p, i = h.alternate(lambda: h.run_child(h.python_job("ops_job.py", iterations, mode), env=h.plain_env()),
                                lambda: h.run_child(h.python_job("ops_job.py", iterations, mode), env=env_i),
                                reps=reps, warmup=1, progress=f"ops {mode or 'cold'}")
