@@ -60,6 +60,19 @@ def fault(integration: str | None = None) -> str | None:
     return mode if integration in targets else None
 
 
+def mode_for(integration: str) -> str | None:
+    """The fault mode configured for `integration`, whether or not set-up code is running now.
+
+    Hot wrappers read it once: None means their handlers may skip call() and catch errors inline."""
+    fault()
+    mode, targets = _fault
+    if mode is None:
+        return None
+    if targets is None:
+        return None if integration in CORE else mode
+    return mode if integration in targets else None
+
+
 def record_error(integration: str, exc: BaseException | None = None) -> None:
     with _lock:
         errors[integration] = errors.get(integration, 0) + 1

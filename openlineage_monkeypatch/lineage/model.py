@@ -136,32 +136,52 @@ def skip_frames_from(*paths: str) -> None:
             _location_cache.clear()
 
 
-def user_location(depth: int = 2) -> str | None:
-    """`file:line` of the innermost caller outside the patched libraries and this package."""
-    try:
-        frame = sys._getframe(depth)
-    except ValueError:
-        return None
-    prefixes = tuple(_skip_prefixes)
+_lines: dict = {}
+
+
+def user_location(depth: int = 2, frame=None) -> str | None:
+    """`file:line` of the innermost caller outside the patched libraries and this package (from
+    `frame` outwards when given, else from the caller `depth` frames up)."""
+    if frame is None:
+        try:
+            frame = sys._getframe(depth)
+        except ValueError:
+            return None
+    cache = _location_cache
     while frame is not None:
         code = frame.f_code
         filename = code.co_filename
-        internal = _location_cache.get(filename)
+        internal = cache.get(filename)
         if internal is None:
-            internal = filename.startswith(prefixes) or filename.startswith(("<frozen", "<__array_function__"))
-            if len(_location_cache) > 4096:
-                _location_cache.clear()
-            _location_cache[filename] = internal
+            internal = filename.startswith(tuple(_skip_prefixes)) or filename.startswith(
+                ("<frozen", "<__array_function__"))
+            if len(cache) > 4096:
+                cache.clear()
+            cache[filename] = internal
         if not internal:
-            return f"{filename}:{frame.f_lineno}"
+            # f_lineno walks the code's line table: remember the answer per instruction
+            key = (id(code), frame.f_lasti)
+            found = _lines.get(key)
+            if found is not None and found[0] is code:
+                return found[1]
+            location = f"{filename}:{frame.f_lineno}"
+            if len(_lines) >= 4096:
+                _lines.clear()
+            _lines[key] = (code, location)
+            return location
         frame = frame.f_back
     return None
 
 
 class Op:
-    """One step in a column's history: an operation at a place in the user's code."""
+    """One step in a column's history: an operation at a place in the user's code.
 
-    __slots__ = ("name", "location", "parents", "seq", "depth", "detail", "children")
+    Nodes are interned (`node()`): the same step at the same line over the same parent histories is
+    one object, so a loop that repeats its operations reuses its history instead of growing a new one
+    each time (and handlers allocate nothing when a step was seen before).
+    """
+
+    __slots__ = ("name", "location", "parents", "seq", "depth", "detail", "_lineage")
 
     def __init__(self, name: str, location: str | None, parents: tuple = (), detail: str | None = None) -> None:
         self.name = name
@@ -176,20 +196,53 @@ class Op:
             depth = 1
         self.parents = parents
         self.depth = depth
-        self.children = None  # this step applied over given histories (shared by columns with one history)
+        self._lineage = None  # every step up to this one, oldest first (a cache: nodes never change)
 
     def lineage(self, limit: int = MAX_HISTORY) -> list["Op"]:
         """Every step up to this one, oldest first."""
-        seen: dict[int, Op] = {}
-        stack = [self]
-        while stack:
-            node = stack.pop()
-            if node.seq in seen:
-                continue
-            seen[node.seq] = node
-            stack.extend(node.parents)
-        ordered = sorted(seen.values(), key=lambda n: n.seq)
-        return ordered[-limit:]
+        found = self._lineage
+        if found is None:
+            seen: dict[int, Op] = {}
+            stack = [self]
+            while stack:
+                node = stack.pop()
+                if node.seq in seen:
+                    continue
+                seen[node.seq] = node
+                stack.extend(node.parents)
+            found = self._lineage = tuple(sorted(seen.values(), key=_by_seq))
+        return list(found[-limit:])
+
+
+def _by_seq(op: Op) -> int:
+    return op.seq
+
+
+MAX_NODES = 16384
+_nodes: dict = {}
+
+
+def node(name: str, location: str | None, parents: tuple = (), detail: str | None = None) -> Op:
+    """The history node for a step over `parents` (interned; parents are Ops, in order)."""
+    if not parents:
+        key = (name, location, detail)
+    elif len(parents) == 1:
+        key = (name, location, detail, id(parents[0]))
+    else:
+        key = (name, location, detail, *map(id, parents))
+    found = _nodes.get(key)
+    if found is not None:
+        return found
+    if len(_nodes) >= MAX_NODES:
+        _nodes.clear()
+    # the node holds its parents, so the ids in its key cannot be reused while the entry lives
+    found = _nodes[key] = Op(name, location, parents, detail)
+    return found
+
+
+def step_op(name: str, location: str | None, detail: str | None = None) -> Op:
+    """A step with no parents yet: what handlers pass to Col.then / combine."""
+    return node(name, location, (), detail)
 
 
 class Col:
@@ -207,8 +260,17 @@ class Col:
 
     def then(self, op: Op | None, subtype: str | None = None, masking: bool = False) -> "Col":
         """This column after a DIRECT step (`subtype`); None keeps the edges (a rename, a copy)."""
-        edges = self.edges if subtype is None else compose_direct(self.edges, subtype, masking)
-        history = self.history if op is None else _join_history(op, (self,))
+        edges = self.edges
+        if subtype is not None and edges and (masking or subtype != IDENTITY):
+            found = _composed.get((edges, subtype, masking))
+            edges = found if found is not None else compose_direct(edges, subtype, masking)
+        history = self.history
+        if op is not None:
+            if history is None:
+                history = op
+            else:
+                found = _nodes.get((op.name, op.location, op.detail, id(history)))
+                history = found if found is not None else node(op.name, op.location, (history,), op.detail)
         return Col(edges, history, self.approximate)
 
     def used_as(self, subtype: str) -> frozenset:
@@ -219,42 +281,65 @@ class Col:
 EMPTY = Col()
 
 
+def _parents(cols) -> tuple:
+    """The distinct histories of cols, in order."""
+    parents: list = []
+    for col in cols:
+        history = col.history
+        if history is not None and history not in parents:
+            parents.append(history)
+    return tuple(parents)
+
+
 def _join_history(op: Op, cols: Iterable[Col]) -> Op:
-    parents = tuple({id(c.history): c.history for c in cols if c.history is not None}.values())
+    parents = _parents(cols)
     if not parents:
         return op
-    key = tuple(id(p) for p in parents)
-    children = op.children
-    if children is None:
-        children = op.children = {}
-    else:
-        found = children.get(key)
-        if found is not None:
-            return found
-    joined = Op(op.name, op.location, parents, op.detail)
-    if len(children) < 4096:
-        children[key] = joined
-    return joined
+    return node(op.name, op.location, parents, op.detail)
+
+
+_unions: dict = {}
 
 
 def combine(cols: Iterable[Col], op: Op | None = None, subtype: str = TRANSFORMATION, masking: bool = False,
             extra: frozenset = NO_EDGES, approximate: bool = False) -> Col:
     """A column computed from several: the union of their edges after a DIRECT step."""
     cols = [c for c in cols if c is not None]
+    if len(cols) <= 8:
+        key = (subtype, masking, extra, *[c.edges for c in cols])
+        edges = _unions.get(key)
+        if edges is None:
+            edges = _union_edges(cols, subtype, masking, extra)
+            if len(_unions) >= 8192:
+                _unions.clear()
+            _unions[key] = edges
+    else:
+        edges = _union_edges(cols, subtype, masking, extra)
+    history = _join_history(op, cols) if op is not None else _merge_histories(cols)
+    if not approximate:
+        for col in cols:
+            if col.approximate:
+                approximate = True
+                break
+    return Col(edges, history, approximate)
+
+
+def _union_edges(cols: list, subtype: str, masking: bool, extra: frozenset) -> frozenset:
+    if not extra and len(cols) == 1:
+        return compose_direct(cols[0].edges, subtype, masking)
     edges: set = set(extra)
     for col in cols:
         edges.update(compose_direct(col.edges, subtype, masking))
-    history = _join_history(op, cols) if op is not None else _merge_histories(cols)
-    return Col(frozenset(edges), history, approximate or any(c.approximate for c in cols))
+    return frozenset(edges)
 
 
 def _merge_histories(cols: list[Col]) -> Op | None:
-    histories = {id(c.history): c.history for c in cols if c.history is not None}
-    if not histories:
+    parents = _parents(cols)
+    if not parents:
         return None
-    if len(histories) == 1:
-        return next(iter(histories.values()))
-    return Op("merge", None, tuple(histories.values()))
+    if len(parents) == 1:
+        return parents[0]
+    return node("merge", None, parents)
 
 
 def with_edges(col: Col, extra: frozenset, op: Op | None = None, also: Iterable[Col] = ()) -> Col:
@@ -296,7 +381,7 @@ class Frame:
         """The same columns after a step that filters, sorts or joins rows."""
         history = self.row_history
         if op is not None:
-            history = Op(op.name, op.location, (history,) if history is not None else (), op.detail)
+            history = node(op.name, op.location, (history,) if history is not None else (), op.detail)
         return Frame(self.columns, self.index, self.rows | extra if extra else self.rows, history)
 
     def all_edges(self) -> frozenset:

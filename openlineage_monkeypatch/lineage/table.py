@@ -36,6 +36,7 @@ class WeakTable:
 
     def __init__(self) -> None:
         self._entries: dict[int, tuple[_Ref, Any]] = {}
+        self._callback = self._remove  # one bound method for every weak reference
 
     def _remove(self, ref: _Ref) -> None:
         entry = self._entries.get(ref.key)
@@ -44,16 +45,19 @@ class WeakTable:
 
     def set(self, obj: Any, value: Any) -> bool:
         key = id(obj)
-        entry = self._entries.get(key)
-        if entry is not None and entry[0]() is obj:
-            self._entries[key] = (entry[0], value)
-            return True
+        entries = self._entries
+        entry = entries.get(key)
+        if entry is not None:
+            ref = entry[0]
+            if ref() is obj:
+                entries[key] = (ref, value)
+                return True
         try:
-            ref = _Ref(obj, self._remove)
+            ref = _Ref(obj, self._callback)
         except TypeError:  # not weak-referenceable (str, bytes, int ...)
             return False
         ref.key = key
-        self._entries[key] = (ref, value)
+        entries[key] = (ref, value)
         return True
 
     def get(self, obj: Any, default: Any = None) -> Any:

@@ -130,10 +130,10 @@ def map_columns(src: Frame, src_labels, out_labels, op=None, subtype: str | None
                 masking: bool = False) -> dict:
     """Output label -> Col for an operation that keeps columns (by label, else by position)."""
     columns = src.columns
-    outs = core.labels(out_labels) if not isinstance(out_labels, (list, tuple)) else out_labels
+    outs = out_labels if isinstance(out_labels, (list, tuple)) else core.labels(out_labels)
     ins = None
     if src_labels is not None:
-        ins = core.labels(src_labels) if not isinstance(src_labels, (list, tuple)) else src_labels
+        ins = src_labels if isinstance(src_labels, (list, tuple)) else core.labels(src_labels)
     plain = op is None or (subtype is None and extra is None and not masking)
     if ins is not None and len(ins) == len(outs) and (ins is outs or ins == outs):
         if src.labels is outs or (len(columns) == len(outs) and tuple(columns) == outs):
@@ -144,6 +144,16 @@ def map_columns(src: Frame, src_labels, out_labels, op=None, subtype: str | None
                 return {label: model.combine((col, extra), op, subtype or T, masking)
                         for label, col in columns.items()}
             return {label: step(col, op, subtype or I, masking) for label, col in columns.items()}
+    try:  # every output label is a column of the source (a selection, a reorder, rows dropped ...)
+        out = {label: columns[label] for label in outs}
+    except (KeyError, TypeError):
+        out = None
+    if out is not None:
+        if extra is not None and extra.edges:
+            return {label: model.combine((col, extra), op, subtype or T, masking) for label, col in out.items()}
+        if subtype is not None or masking:
+            return {label: step(col, op, subtype or I, masking) for label, col in out.items()}
+        return out
     out = {}
     by_position = False
     if ins is not None and len(ins) == len(outs):
@@ -185,7 +195,7 @@ def emit_frame(call, target, columns: dict, src: Frame | None, rows: frozenset |
     history = src.row_history if src is not None else None
     if rows:
         base_rows = base_rows | rows
-        history = model.Op(op.name, op.location, (history,) if history is not None else ()) if op is not None \
+        history = model.node(op.name, op.location, (history,) if history is not None else ()) if op is not None \
             else history
     frame = Frame(columns, src.index if index is None and src is not None else (index or ()), base_rows, history)
     if src is not None and columns is getattr(src, "columns", None):
@@ -203,7 +213,7 @@ def emit_values(call, target, col: Col, src, rows: frozenset | None = None, op=N
     if rows:
         base_rows = base_rows | rows
         if op is not None:
-            history = model.Op(op.name, op.location, (history,) if history is not None else ())
+            history = model.node(op.name, op.location, (history,) if history is not None else ())
     values = Values(col, (src.index if src is not None else ()) if index is None else index, base_rows, history)
     if not PROV.set(target, values):
         core.remember_scalar(target, values)

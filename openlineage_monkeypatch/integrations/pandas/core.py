@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import types
+from sys import _getframe
 from collections import OrderedDict
 
 from ... import _guard
@@ -92,13 +93,25 @@ def labels(index) -> tuple:
     found = _LABELS.get(owner)
     if found is not None:
         return found
-    try:
-        found = tuple(index.tolist()) if hasattr(index, "tolist") else tuple(index)
-    except Exception:  # noqa: BLE001
-        found = tuple(index)
-    if len(found) > 0:
+    found = _to_tuple(index, data)
+    if found:
         _LABELS.set(owner, found)
     return found
+
+
+_ARROW_STRINGS = ("ArrowStringArray", "ArrowStringArrayNumpySemantics")
+
+
+def _to_tuple(index, data) -> tuple:
+    """tuple(index.tolist()), without pandas' per-element iteration of string arrays when it can."""
+    try:
+        if data is not None and type(data).__name__ in _ARROW_STRINGS:
+            array = data._pa_array
+            if array.null_count == 0:  # missing labels come back as nan from tolist(): let pandas do those
+                return tuple(array.to_pylist())
+        return tuple(index.tolist()) if hasattr(index, "tolist") else tuple(index)
+    except Exception:  # noqa: BLE001
+        return tuple(index)
 
 
 _POSITIONS: OrderedDict = OrderedDict()
@@ -270,24 +283,25 @@ def is_bool_mask(key) -> bool:
 class Call:
     """One outermost patched call, as a handler sees it."""
 
-    __slots__ = ("name", "instance", "args", "kwargs", "result", "user", "_op")
+    __slots__ = ("name", "instance", "args", "kwargs", "result", "user", "_op", "frame")
 
-    def __init__(self, name: str, instance, args, kwargs) -> None:
+    def __init__(self, name: str, instance, args, kwargs, frame=None) -> None:
         self.name = name
         self.instance = instance
         self.args = args
         self.kwargs = kwargs
-        self.result = None
-        self.user: UserCall | None = None
-        self._op = None
+        self.result = self.user = self._op = None
+        self.frame = frame  # the caller's frame (the user's line, usually), only while the call runs
 
     def op(self, detail: str | None = None) -> model.Op:
         base = self._op
         if base is None:
-            base = self._op = model.Op(self.name, model.user_location(2))
+            frame = self.frame
+            location = model.user_location(frame=frame) if frame is not None else model.user_location(2)
+            base = self._op = model.step_op(self.name, location)
         if detail is None:
             return base
-        return model.Op(self.name, base.location, detail=detail)
+        return model.step_op(self.name, base.location, detail)
 
     def arg(self, position: int, name: str, default=None):
         if name in self.kwargs:
@@ -582,55 +596,114 @@ class Spec:
         self.callables = callables  # None: never look for user functions; "flat"; "nested"
 
 
-def _has_function(args, kwargs, nested: bool) -> bool:
-    for value in args:
-        if isinstance(value, types.FunctionType) or isinstance(value, functools.partial):
-            return True
-        if nested and isinstance(value, (dict, list, tuple)):
-            return True
-    for value in kwargs.values():
-        if isinstance(value, types.FunctionType) or isinstance(value, functools.partial):
-            return True
-        if nested and isinstance(value, (dict, list, tuple)):
-            return True
-    return False
+_FUNCTION_TYPES = (types.FunctionType, functools.partial)
+_CONTAINERS = (dict, list, tuple)
 
 
-def make_wrapper(spec: Spec):
+_UNREAD = object()
+_inline = _UNREAD  # True: no fault injection applies to pandas, handlers' errors are caught in the wrapper
+
+
+def _read_inline() -> bool:
+    global _inline
+    _inline = _guard.mode_for(INTEGRATION) is None
+    return _inline
+
+
+def _make_outer(spec: Spec):
+    """The work of one outermost patched call: outer(original, bind, instance, args, kwargs).
+
+    Calls original(instance, *args, **kwargs) when bind is true (a method patched with a plain
+    function), else original(*args, **kwargs) (wrapt's bound `wrapped`). The handler's try/except is
+    inlined (the same as _guard.call without fault injection): this runs for every outermost pandas
+    operation. With OPENLINEAGE_MONKEYPATCH_TEST_FAULT set for pandas, every handler goes through
+    _guard.call, which injects the fault."""
     name = spec.name
     handler = spec.handler
     prepare = spec.prepare
     callables = spec.callables
     nested = callables == "nested"
+    kinds = None if callables is None else (_FUNCTION_TYPES + _CONTAINERS if nested else _FUNCTION_TYPES)
     guard = _guard.call
+    record_error = _guard.record_error
 
-    def wrapper(wrapped, instance, args, kwargs):
-        if local.depth:
-            return wrapped(*args, **kwargs)
+    def outer(original, bind, instance, args, kwargs):
         user = local.user
         if user is not None and user.watch:
             guard(INTEGRATION, user.observe, instance, name, args)
-        call = Call(name, instance, args, kwargs)
+        call = Call(name, instance, args, kwargs, _getframe(2))
         if prepare is not None:
             prepared = guard(INTEGRATION, prepare, call)
             if type(prepared) is tuple and len(prepared) == 2:
                 args, kwargs = prepared
-        elif callables is not None and (args or kwargs) and _has_function(args, kwargs, nested):
-            prepared = guard(INTEGRATION, wrap_callables, call, nested, prov(instance))
-            if type(prepared) is tuple and len(prepared) == 2:
-                args, kwargs = prepared
+        elif kinds is not None and (args or kwargs):
+            functions = False
+            for value in args:
+                if isinstance(value, kinds):
+                    functions = True
+                    break
+            if kwargs and not functions:
+                for value in kwargs.values():
+                    if isinstance(value, kinds):
+                        functions = True
+                        break
+            if functions:
+                prepared = guard(INTEGRATION, wrap_callables, call, nested, prov(instance))
+                if type(prepared) is tuple and len(prepared) == 2:
+                    args, kwargs = prepared
         local.depth = 1
         try:
-            result = wrapped(*args, **kwargs)
+            result = original(instance, *args, **kwargs) if bind else original(*args, **kwargs)
         finally:
             local.depth = 0
         call.result = result
-        found = guard(INTEGRATION, handler, call)
+        inline = _inline
+        if inline is _UNREAD:
+            inline = _read_inline()
+        if inline:
+            try:
+                found = handler(call)
+            except Exception as exc:  # noqa: BLE001 - never break the job
+                record_error(INTEGRATION, exc)
+                found = None
+        else:
+            found = guard(INTEGRATION, handler, call)
+        call.frame = None
         if user is not None and found is not None:
             guard(INTEGRATION, user.touch, found)
         return result
 
+    return outer
+
+
+def make_wrapper(spec: Spec):
+    """A wrapt wrapper(wrapped, instance, args, kwargs) for a patched callable."""
+    outer = _make_outer(spec)
+
+    def wrapper(wrapped, instance, args, kwargs):
+        if local.depth:
+            return wrapped(*args, **kwargs)
+        return outer(wrapped, False, instance, args, kwargs)
+
     return wrapper
+
+
+def make_method(spec: Spec, original):
+    """A plain function standing in for the method `original` (a Python function defined on a class).
+
+    pandas calls its own public methods all the time (merge calls copy, __getitem__, take ...): those
+    inner calls only check the depth and call the original. A plain function costs about half of a
+    wrapt FunctionWrapper there (no bound wrapper object per attribute access)."""
+    outer = _make_outer(spec)
+
+    def patched(self, *args, **kwargs):
+        if local.depth:
+            return original(self, *args, **kwargs)
+        return outer(original, True, self, args, kwargs)
+
+    functools.update_wrapper(patched, original)
+    patched._olmp_patched = True
+    return patched
 
 
 def patch(integration, owner, attribute: str, handler, name: str | None = None, prepare=None,
@@ -641,4 +714,12 @@ def patch(integration, owner, attribute: str, handler, name: str | None = None, 
     elif not hasattr(owner, attribute):
         return False
     label = name or f"{getattr(owner, '__name__', str(owner))}.{attribute}"
-    return integration.patcher.wrap(owner, attribute, make_wrapper(Spec(label, handler, prepare, callables)))
+    spec = Spec(label, handler, prepare, callables)
+    if isinstance(owner, type):
+        original = owner.__dict__[attribute] if attribute in owner.__dict__ else getattr(owner, attribute, None)
+        if getattr(original, "_olmp_patched", False):
+            return False
+        if isinstance(original, types.FunctionType):
+            integration.patcher.replace(owner, attribute, make_method(spec, original))
+            return True
+    return integration.patcher.wrap(owner, attribute, make_wrapper(spec))

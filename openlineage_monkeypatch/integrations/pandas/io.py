@@ -422,7 +422,7 @@ def begin_read(holder: list, reader: str, args, kwargs) -> None:
     if not sources:
         return
     plan = ReadPlan(reader, sources)
-    plan.op = model.Op(f"pandas.{reader}", model.user_location(1))
+    plan.op = model.step_op(f"pandas.{reader}", model.user_location(1))
     holder.append(plan)
     _claim(sources, f"pandas.{reader}", write=False)
 
@@ -484,7 +484,7 @@ def begin_chunk(holder: list, reader_obj) -> None:
     if not isinstance(chunks, ChunkSource):
         return
     plan = ReadPlan(chunks.reader, [Source(s.dataset, s.how, s.directory) for s in chunks.sources])
-    plan.op = model.Op(f"pandas.{chunks.reader}", model.user_location(1), detail="chunk")
+    plan.op = model.step_op(f"pandas.{chunks.reader}", model.user_location(1), detail="chunk")
     holder.append(plan)
     _claim(plan.sources, f"pandas.{chunks.reader}", write=False)
 

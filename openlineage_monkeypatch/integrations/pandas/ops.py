@@ -222,7 +222,6 @@ DATAFRAME_HANDLERS = {
     "__delitem__": (df_delitem, None),
     # attribute access (df.col, row.col) goes through __getitem__: no need to patch __getattr__
     "__getattr__": (None, None),
-    "_set_axis": (df_set_axis_private, None),
     "__init__": (functions.frame_init, None),
     "pop": (df_pop, None),
     "insert": (df_insert, None),
@@ -335,20 +334,63 @@ def _series_setitem(call):
     return values
 
 
-def _frame_ixs(call):
-    """DataFrame._ixs(i, axis): what items() yields (at the user's depth) and a few other paths."""
-    src = core.PROV.get(call.instance)
-    result = call.result
-    if not isinstance(src, model.Frame) or not isinstance(result, core.Series):
-        return None
-    from .common import emit_values
+def _tag_item(frame, label, series) -> None:
+    """A column DataFrame.items() yields: the frame's column of that label."""
+    src = core.PROV.get(frame)
+    if not isinstance(src, model.Frame) or not isinstance(series, core.Series):
+        return
+    col = src.columns.get(label) if core.is_label(label) and label in src.columns else None
+    core.PROV.set(series, model.Values(col if col is not None else core.flatten(src), src.index, src.rows,
+                                       src.row_history))
 
-    axis = call.arg(1, "axis", 0)
-    if axis == 1:
-        label = result.name
-        col = src.columns.get(label) if core.is_label(label) and label in src.columns else None
-        return emit_values(call, result, col if col is not None else core.flatten(src), src)
-    return emit_values(call, result, core.flatten(src), src, index=())
+
+def _items(wrapped, instance, args, kwargs):
+    """DataFrame.items(): a generator; each column it yields carries the frame's column provenance
+    (pandas builds them with the private _ixs, which is not patched: pandas calls it for itself a lot)."""
+    items = wrapped(*args, **kwargs)
+    if core.local.depth or core.PROV.get(instance) is None:
+        return items
+    return _tagged_items(items, instance)
+
+
+def _tagged_items(items, frame):
+    from ... import _guard
+
+    local = core.local
+    for label, series in items:
+        if not local.depth:
+            _guard.call(core.INTEGRATION, _tag_item, frame, label, series)
+        yield label, series
+
+
+def _tracked_axis(base, setter):
+    """A subclass of pandas' AxisProperty (df.columns, df.index, s.index) whose __set__ runs `setter`
+    around the original; reading the axis stays pandas' own C code."""
+
+    class TrackedAxis(base):
+        __slots__ = ()
+        __doc__ = base.__dict__["__doc__"] if "__doc__" in base.__dict__ else None
+
+        def __set__(self, obj, value):
+            if core.local.depth:
+                return base.__set__(self, obj, value)
+            return setter(lambda *args: base.__set__(self, obj, value), obj, (self.axis, value), {})
+
+    TrackedAxis.__name__ = TrackedAxis.__qualname__ = "TrackedAxisProperty"
+    return TrackedAxis
+
+
+def _patch_axes(integration, pd) -> None:
+    """Assigning df.columns / df.index / s.index (the axis properties call the private _set_axis)."""
+    setter = core.make_wrapper(core.Spec("DataFrame._set_axis", df_set_axis_private, callables=None))
+    for owner, names in ((pd.DataFrame, ("columns", "index")), (pd.Series, ("index",))):
+        for name in names:
+            original = owner.__dict__.get(name)
+            base = type(original)
+            if original is None or base.__name__ != "AxisProperty" or not hasattr(original, "axis"):
+                continue
+            tracked = _tracked_axis(base, setter)(original.axis, original.__doc__ or "")
+            integration.patcher.replace(owner, name, tracked)
 
 
 def _frame_update(call):
@@ -452,7 +494,6 @@ def _fill(table: dict) -> None:
 _fill(DATAFRAME_HANDLERS)
 _fill(SERIES_HANDLERS)
 DATAFRAME_HANDLERS["get"] = (df_getitem, None)
-DATAFRAME_HANDLERS["_ixs"] = (_frame_ixs, None)
 DATAFRAME_HANDLERS["update"] = (_frame_update, None)
 for _table in (DATAFRAME_HANDLERS, SERIES_HANDLERS):
     _table["head"] = (_head_tail, None)
@@ -580,10 +621,12 @@ def instrument(integration, pd) -> None:
             if handler is None:
                 handler = opaque(f"{kind}.{name}")
             callables = "nested" if name in ("agg", "aggregate", "apply", "transform", "where", "mask") else "flat"
-            if name in ("__init__", "__getattr__", "_set_axis", "_ixs") or name in DUNDER_BINARY or \
+            if name in ("__init__", "__getattr__") or name in DUNDER_BINARY or \
                     name in DUNDER_UNARY:
                 callables = None
             patch(integration, owner, name, handler, f"{kind}.{name}", prepare=prepare, callables=callables)
+    integration.patcher.wrap(pd.DataFrame, "items", _items)
+    _patch_axes(integration, pd)
     for name in ("pipe",):
         for owner in (pd.DataFrame, pd.Series):
             patch(integration, owner, name, functions.pipe, f"{owner.__name__}.{name}", callables="nested")

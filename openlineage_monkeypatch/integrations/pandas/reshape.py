@@ -115,7 +115,7 @@ def merge_frames(call, left, right, how, on, left_on, right_on, left_index, righ
         index = rf.index
     elif right_index and not left_index:
         index = lf.index
-    frame = Frame(columns, index, rows, model.Op(op.name, op.location, tuple(
+    frame = Frame(columns, index, rows, model.node(op.name, op.location, tuple(
         h for h in (lf.row_history, rf.row_history) if h is not None)))
     PROV.set(result, frame)
     return frame
