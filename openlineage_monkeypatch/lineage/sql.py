@@ -496,14 +496,35 @@ _cache_lock = threading.Lock()
 _CACHE_SIZE = 512
 
 
+_texts: OrderedDict = OrderedDict()
+_IDENTIFIER_ANYWHERE = re.compile(r"(?i)\bidentifier\s*\(")
+
+
+def _prepared(sql: str, params, paramstyle: str | None, split: bool) -> list[tuple[str, str]]:
+    """(statement text, text as parsed) for each statement of `sql`, cached on the raw text: the
+    bound values only enter the parsed text through IDENTIFIER(?), which is never cached."""
+    if _IDENTIFIER_ANYWHERE.search(sql):
+        return [(text, prepare(text, params, paramstyle)) for text in (split_statements(sql) if split else [sql.strip()])]
+    key = (sql, params is not None, paramstyle, split)
+    with _cache_lock:
+        found = _texts.get(key)
+        if found is not None:
+            _texts.move_to_end(key)
+            return found
+    found = [(text, prepare(text, params, paramstyle)) for text in (split_statements(sql) if split else [sql.strip()])]
+    with _cache_lock:
+        _texts[key] = found
+        while len(_texts) > _CACHE_SIZE:
+            _texts.popitem(last=False)
+    return found
+
+
 def analyze(sql: str, session: Session, params=None, paramstyle: str | None = None, cat: Catalog | None = None,
             results=None, split: bool = True) -> list[Statement]:
     """One Statement per statement of `sql`, in order. Never raises on bad SQL (see Statement.error)."""
     cat = cat or catalog
-    texts = split_statements(sql) if split else [sql.strip()]
     out = []
-    for text in texts:
-        prepared = prepare(text, params, paramstyle)
+    for text, prepared in _prepared(sql, params, paramstyle, split):
         key = (prepared, session, cat.version, cat.token) if results is None or "RESULT_SCAN" not in prepared.upper() \
             else None
         if key is not None:

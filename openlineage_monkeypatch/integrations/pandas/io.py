@@ -532,24 +532,35 @@ class WritePlan:
         self.mode = mode  # "dataset", "return" (str/bytes result), "buffer"
 
 
-_signatures: dict[str, object] = {}
+_signatures: dict[str, tuple] = {}
+
+
+def _parameters(method) -> tuple:
+    """(positional parameter names, keyword names accepted or None for **kwargs, *args accepted)."""
+    import inspect
+
+    params = list(inspect.signature(method).parameters.values())[1:]  # without self
+    kinds = inspect.Parameter
+    positional = tuple(p.name for p in params if p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD))
+    keywords = None if any(p.kind is kinds.VAR_KEYWORD for p in params) else frozenset(
+        p.name for p in params if p.kind in (kinds.POSITIONAL_OR_KEYWORD, kinds.KEYWORD_ONLY))
+    return positional, keywords, any(p.kind is kinds.VAR_POSITIONAL for p in params)
 
 
 def _options(writer: str, method, args, kwargs) -> dict:
-    import inspect
-
-    signature = _signatures.get(writer)
-    if signature is None:
-        params = list(inspect.signature(method).parameters.values())[1:]  # without self
-        signature = _signatures[writer] = inspect.Signature(params)
-    try:
-        bound = signature.bind_partial(*args, **kwargs)
-    except TypeError:
+    """The writer's arguments by name (what Signature.bind_partial gives, without its per-call cost);
+    just the keywords when the call does not fit the signature (pandas will refuse it anyway)."""
+    spec = _signatures.get(writer)
+    if spec is None:
+        spec = _signatures[writer] = _parameters(method)
+    positional, keywords, varargs = spec
+    if len(args) > len(positional) and not varargs:
         return dict(kwargs)
-    options = dict(bound.arguments)
-    extra = options.pop("kwargs", None)
-    if isinstance(extra, dict):
-        options.update(extra)
+    options = dict(zip(positional, args))
+    for name in kwargs:
+        if name in options or (keywords is not None and name not in keywords):
+            return dict(kwargs)
+    options.update(kwargs)
     return options
 
 
