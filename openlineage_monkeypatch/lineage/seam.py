@@ -11,6 +11,7 @@ Nothing here imports pandas, boto3 or fsspec: objects are recognised by their at
 from __future__ import annotations
 
 import io
+from collections import deque
 import os
 
 from .. import naming
@@ -177,3 +178,93 @@ def local_payload(path) -> tuple[dict, naming.DatasetId | None]:
     if written is not None:
         return written, None
     return identity_payload(local), local
+
+
+# -------------------------------------------------------------------------------------------------
+# Rows exported in Python: a frame's rows handed to a DB-API executemany() as plain values
+
+
+class Export:
+    """A frame's rows handed out as Python values (itertuples, to_dict('records'), values, to_records):
+    its provenance (never the frame itself), the labels of each row's fields in order, the row count."""
+
+    __slots__ = ("frame", "labels", "rows", "api")
+
+    def __init__(self, frame, labels: tuple, rows: int, api: str) -> None:
+        self.frame = frame  # lineage.model.Frame
+        self.labels = labels  # column labels, ("__index__", level) for index fields
+        self.rows = rows
+        self.api = api
+
+
+_exports: deque = deque(maxlen=32)
+
+
+def remember_rows(frame, labels, rows: int, api: str) -> None:
+    """Remember that the rows of a frame with provenance `frame` left as Python values."""
+    labels = tuple(labels)
+    if labels and rows > 0:
+        _exports.append(Export(frame, labels, rows, api))
+
+
+def exported_rows(width: int, count: int) -> tuple[list, bool] | None:
+    """(exports, approximate): the exports that can be `count` rows of `width` values each.
+
+    Exact shape first (same width, same row count; the most recent export wins, several distinct
+    frames of that shape are combined and marked approximate). Else the most recent frames of that
+    width with more rows (rows sent in batches, or filtered in Python), marked approximate."""
+    exports = list(_exports)
+    exact = [e for e in reversed(exports) if len(e.labels) == width and e.rows == count]
+    approximate = False
+    if not exact:
+        exact = [e for e in reversed(exports) if len(e.labels) == width and e.rows > count]
+        approximate = True
+    if not exact:
+        return None
+    distinct: list = []
+    for e in exact:
+        if not any(e.frame is d.frame and e.labels == d.labels for d in distinct):
+            distinct.append(e)
+    return distinct, approximate or len(distinct) > 1
+
+
+def rows_frame(width: int, count: int, names: list):
+    """A lineage.model.Frame whose columns are `names` (target columns, by position), for `count`
+    rows of `width` values exported from frames earlier in the run; (frame, approximate) or None."""
+    from . import model
+
+    found = exported_rows(width, count)
+    if found is None or len(names) != width:
+        return None
+    candidates, approximate = found
+    columns: dict = {}
+    rows = model.NO_EDGES
+    for position, name in enumerate(names):
+        cols = []
+        for export in candidates:
+            label = export.labels[position]
+            if isinstance(label, tuple) and len(label) == 2 and label[0] == "__index__":
+                index = export.frame.index
+                col = index[label[1]] if label[1] < len(index) else None
+            else:
+                col = export.frame.columns.get(label) if _hashable(label) else None
+            if col is not None:
+                cols.append(col)
+        if not cols:
+            continue
+        col = cols[0] if len(cols) == 1 and not approximate else model.combine(
+            cols, subtype=model.IDENTITY, approximate=True)
+        columns[name] = col
+    for export in candidates:
+        rows = rows | export.frame.rows
+    if not columns:
+        return None
+    return model.Frame(columns, rows=rows), approximate
+
+
+def _hashable(label) -> bool:
+    try:
+        hash(label)
+    except TypeError:
+        return False
+    return True

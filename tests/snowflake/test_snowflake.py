@@ -257,6 +257,50 @@ def test_write_pandas_gives_the_table_the_frames_lineage(shimmed_snowflake_serve
     assert f"{DB}.auto_scores" not in names  # never written: fakesnow refused its INFER_SCHEMA
 
 
+EXECUTEMANY_ROWS = """
+import math
+import pandas as pd
+scores = pd.read_csv(sys.argv[1])
+scores["score2"] = scores["score"] * 2
+conn = connect()
+cur = conn.cursor()
+for table in ("tuples", "records", "listed", "batched"):
+    cur.execute(f"CREATE TABLE {table} (ID INT, SCORE FLOAT, SCORE2 FLOAT)")
+sql = "INSERT INTO {} (ID, SCORE, SCORE2) VALUES (%s, %s, %s)"
+rows = [tuple(None if isinstance(v, float) and math.isnan(v) else v for v in row)
+        for row in scores.itertuples(index=False, name=None)]
+cur.executemany(sql.format("tuples"), rows)
+cur.executemany(sql.format("records"), [tuple(r.values()) for r in scores.to_dict("records")])
+cur.executemany(sql.format("listed"), scores.values.tolist())
+cur.executemany(sql.format("batched"), scores.to_numpy().tolist()[:2])  # one batch of fewer rows: unsure
+cur.executemany("INSERT INTO tuples (ID, SCORE) VALUES (%s, %s)", [(9, 0.1)])  # no frame of that shape
+print(cur.execute("SELECT COUNT(*) FROM tuples").fetchone()[0])
+"""
+
+
+def test_executemany_of_a_frames_rows_gives_the_table_the_frames_lineage(snowflake_server, ol_env, tmp_path,
+                                                                          spec_checker):
+    source = tmp_path / "scores.csv"
+    source.write_text("id,score\n1,0.5\n2,0.75\n3,0.25\n")
+    job = run_job(EXECUTEMANY_ROWS, ol_env, tmp_path, snowflake_server.port, str(source))
+    check_events(job, spec_checker)
+    assert job.stdout.splitlines() == ["4"]
+    expected = {("ID", "scores.csv", "id", "DIRECT", "IDENTITY"),
+                ("SCORE", "scores.csv", "score", "DIRECT", "IDENTITY"),
+                ("SCORE2", "scores.csv", "score", "DIRECT", "TRANSFORMATION")}
+    for table in ("tuples", "records", "listed", "batched"):
+        (event,) = job.with_sql(f"INSERT INTO {table} (ID, SCORE, SCORE2)")
+        assert edges_of(event, f".{table.upper()}") == expected, table
+        assert str(source) in {d["name"] for d in event["inputs"]}
+        output = dataset(event, "outputs", f".{table.upper()}")
+        fields = output["facets"]["monkeypatch_columnOperations"]["fields"]
+        assert [op["operation"] for op in fields["SCORE2"]["operations"]][-1] == "snowflake INSERT"
+        assert bool(fields["ID"].get("approximate")) == (table == "batched"), table
+    (unmatched,) = job.with_sql("INSERT INTO tuples (ID, SCORE) VALUES")
+    assert "columnLineage" not in dataset(unmatched, "outputs", ".TUPLES")["facets"] or not edges_of(
+        unmatched, ".TUPLES") - expected
+
+
 def test_sql_text_modes(snowflake_server, ol_env, tmp_path):
     code = """
 conn = connect()
@@ -421,3 +465,25 @@ def test_our_failures_never_reach_the_job(snowflake_server, ol_env, tmp_path, fa
     assert job.stdout.splitlines()[0] == "{'A': [1, 3], 'C': [3, 5]}"
     assert sorted(p.name for p in out.iterdir()) == ["async.csv", "batch0.csv", "selected.parquet"]
     assert_no_secrets(job)
+
+
+def test_rows_matched_by_shape_over_approximate_when_unsure():
+    from openlineage_monkeypatch.lineage import model, seam
+
+    def frame(name):
+        return model.Frame({c: model.Col(model.source_edges(model.Field("file", name, c))) for c in ("a", "b")})
+
+    first, second = frame("/one.csv"), frame("/two.csv")
+    seam._exports.clear()
+    seam.remember_rows(first, ("a", "b"), 3, "DataFrame.itertuples")
+    found, approximate = seam.rows_frame(2, 3, ["X", "Y"])
+    assert not approximate and found.columns["X"] is first.columns["a"]
+    assert seam.rows_frame(3, 3, ["X", "Y", "Z"]) is None  # no frame of that width
+    assert seam.rows_frame(2, 4, ["X", "Y"]) is None  # more rows than any frame had
+    seam.remember_rows(second, ("b", "a"), 3, "DataFrame.to_dict")
+    found, approximate = seam.rows_frame(2, 3, ["X", "Y"])
+    assert approximate and found.columns["X"].approximate
+    assert {(e[0].name, e[0].field) for e in found.columns["X"].edges} == {("/one.csv", "a"), ("/two.csv", "b")}
+    found, approximate = seam.rows_frame(2, 1, ["X", "Y"])  # a batch of the rows: unsure which frame
+    assert approximate
+    seam._exports.clear()

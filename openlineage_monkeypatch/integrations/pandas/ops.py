@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from ...lineage import model
+from ...lineage import model, seam
 from . import accessors, core, functions, groupby, indexing, numpy_funcs, reshape
 from .common import A, I, T
 from .frame_ops import (astype, binary, df_delitem, df_eval, df_getitem, df_insert, df_isetitem, df_pop,
@@ -235,7 +235,6 @@ DATAFRAME_HANDLERS = {
     "transform": (_transform, None),
     "set_index": (functions.set_index, None),
     "reset_index": (functions.reset_index, None),
-    "to_numpy": (functions.to_numpy, None),
     "squeeze": (functions.squeeze, None),
     "astype": (astype, None),
     "drop": (drop, None),
@@ -450,9 +449,56 @@ def _values_property(prop):
             from ... import _guard
 
             _guard.call(core.INTEGRATION, _tag_array, result, found)
+            if type(found) is model.Frame:
+                _guard.call(core.INTEGRATION, _export_rows, self, found, "DataFrame.values")
         return result
 
     return property(values, prop.fset, prop.fdel, prop.__doc__)
+
+
+def _export_rows(frame, found, api: str, index_levels: int = 0) -> None:
+    """The frame's rows leave as Python values (to be sent to a database by executemany, say):
+    remember the frame's provenance, the labels of each row's fields in order and the row count.
+    `index_levels` leading fields of each row come from the index."""
+    if not isinstance(found, model.Frame) or not isinstance(frame, core.DataFrame):
+        return
+    labels = core.labels(frame.columns)
+    if index_levels:
+        labels = tuple(("__index__", level) for level in range(index_levels)) + labels
+    seam.remember_rows(found, labels, len(frame), api)
+
+
+def _frame_to_numpy(call):
+    found = functions.to_numpy(call)
+    _export_rows(call.instance, core.PROV.get(call.instance), "DataFrame.to_numpy")
+    return found
+
+
+def _row_export(api: str, index_arg: tuple | None = None, orients: tuple | None = None):
+    """A wrapt wrapper for a DataFrame method that hands its rows out as Python values (not patched
+    as an operation: the result is no DataFrame); the rows are remembered for seam.rows_frame."""
+    from ... import _guard
+
+    local = core.local
+
+    def remember(instance, args, kwargs):
+        if orients is not None and (args[0] if args else kwargs.get("orient", "dict")) not in orients:
+            return
+        levels = 0
+        if index_arg is not None:
+            position, name, default = index_arg
+            if (args[position] if len(args) > position else kwargs.get(name, default)):
+                # itertuples yields the index as one field (a tuple for a MultiIndex): its first level
+                levels = 1 if api == "DataFrame.itertuples" else instance.index.nlevels
+        _export_rows(instance, core.PROV.get(instance), api, levels)
+
+    def wrapper(wrapped, instance, args, kwargs):
+        result = wrapped(*args, **kwargs)
+        if not local.depth:
+            _guard.call(core.INTEGRATION, remember, instance, args, kwargs)
+        return result
+
+    return wrapper
 
 
 def _tag_array(array, found):
@@ -495,6 +541,7 @@ _fill(DATAFRAME_HANDLERS)
 _fill(SERIES_HANDLERS)
 DATAFRAME_HANDLERS["get"] = (df_getitem, None)
 DATAFRAME_HANDLERS["update"] = (_frame_update, None)
+DATAFRAME_HANDLERS["to_numpy"] = (_frame_to_numpy, None)
 for _table in (DATAFRAME_HANDLERS, SERIES_HANDLERS):
     _table["head"] = (_head_tail, None)
     _table["tail"] = (_head_tail, None)
@@ -626,6 +673,10 @@ def instrument(integration, pd) -> None:
                 callables = None
             patch(integration, owner, name, handler, f"{kind}.{name}", prepare=prepare, callables=callables)
     integration.patcher.wrap(pd.DataFrame, "items", _items)
+    for name, index_arg, orients in (("itertuples", (0, "index", True), None), ("iterrows", None, None),
+                                     ("to_records", (0, "index", True), None),
+                                     ("to_dict", None, ("records", "split", "tight"))):
+        integration.patcher.wrap(pd.DataFrame, name, _row_export(f"DataFrame.{name}", index_arg, orients))
     _patch_axes(integration, pd)
     for name in ("pipe",):
         for owner in (pd.DataFrame, pd.Series):

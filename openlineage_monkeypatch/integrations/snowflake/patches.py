@@ -12,6 +12,7 @@ import threading
 
 from ... import _guard
 from ...lineage import model
+from ...lineage import seam
 from ...lineage import sql as sqllineage
 from ...lineage import table
 from .. import _sqlrecord
@@ -31,7 +32,7 @@ class Pending:
     """A statement between the moment the cursor got it and the moment it returned."""
 
     __slots__ = ("cursor", "command", "params", "paramstyle", "state", "session", "warehouse", "api", "location",
-                 "io", "internal")
+                 "io", "internal", "shape")
 
     def __init__(self, cursor, command, params, paramstyle, state, api, location, io, internal) -> None:
         self.cursor = cursor
@@ -45,6 +46,7 @@ class Pending:
         self.location = location
         self.io = io
         self.internal = internal
+        self.shape = None  # executemany: (values per row, rows) when the rows are a sequence of sequences
 
 
 def _command_and_params(args, kwargs, params_key: str = "params"):
@@ -57,8 +59,12 @@ def _before(cursor, args, kwargs, api: str, many: bool = False) -> Pending | Non
     command, params = _command_and_params(args, kwargs, "seqparams" if many else "params")
     if not isinstance(command, str) or not command.strip():
         return None
+    shape = None
     if many and isinstance(params, (list, tuple)) and params:
-        params = params[0]
+        first = params[0]
+        if isinstance(first, (list, tuple)):
+            shape = (len(first), len(params))
+        params = first
     conn = getattr(cursor, "_connection", None) or getattr(cursor, "connection", None)
     if conn is None:
         return None
@@ -74,8 +80,10 @@ def _before(cursor, args, kwargs, api: str, many: bool = False) -> Pending | Non
         api = io.api
     elif "_is_put_get" in kwargs:  # only execute_stream (and so execute_string) passes it
         api = "SnowflakeConnection.execute_stream"
-    return Pending(cursor, command, params, paramstyle, state, api, model.user_location(3), io,
-                   bool(kwargs.get("_is_internal")))
+    pending = Pending(cursor, command, params, paramstyle, state, api, model.user_location(3), io,
+                      bool(kwargs.get("_is_internal")))
+    pending.shape = shape
+    return pending
 
 
 def _description_names(cursor) -> list[str] | None:
@@ -132,10 +140,13 @@ def _after(pending: Pending) -> None:
                 _learn_types(statement, _description_types(cursor))
         if pending.io is not None and pending.io.kind == "read" and statement.kind == "SELECT":
             pending.io.statements.append((statement, namespace))
-        if not (pending.io is not None and pending.io.api and "write_pandas" in pending.io.api
+        io = pending.io
+        if io is None and pending.shape is not None and statement.kind == "INSERT" and statement.client_values:
+            io = _rows_context(statement, pending.shape)
+        if not (io is not None and io.api and "write_pandas" in io.api
                 and statement.kind in ("CREATE STAGE", "DROP STAGE")):
             _sqlrecord.record(statement, namespace=namespace, system=SYSTEM, api=pending.api, query_id=qid,
-                              warehouse=pending.warehouse, location=pending.location, io=pending.io)
+                              warehouse=pending.warehouse, location=pending.location, io=io)
         sqllineage.apply(statement)
         if statement.use:
             pending.state.use(statement.use)
@@ -144,6 +155,23 @@ def _after(pending: Pending) -> None:
             sessions.cursors.set(cursor, (statement, namespace))
         if qid:
             pending.state.last_query_id = qid
+
+
+def _rows_context(statement: sqllineage.Statement, shape: tuple[int, int]) -> sqllineage.IOContext | None:
+    """executemany(INSERT ... VALUES (%s, ...), rows) with rows a frame exported in Python
+    (itertuples, to_dict('records'), values.tolist() ...): the frame, matched by shape (values per
+    row in column order, row count), as if it were written directly. Unsure matches (several frames of
+    that shape, or fewer rows than the frame had) combine every candidate and are marked approximate."""
+    names = [column for column, _ in statement.frame_columns or ()]
+    width, count = shape
+    if not names or len(names) != width:
+        return None
+    found = seam.rows_frame(width, count, names)
+    if found is None:
+        return None
+    frame, _ = found
+    return sqllineage.IOContext("write", frame, [(name, name) for name in frame.columns],
+                                api="SnowflakeCursor.executemany")
 
 
 def _learn_types(statement: sqllineage.Statement, types) -> None:
