@@ -234,22 +234,6 @@ def compare_output(expected: dict, actual: dict) -> list[str]:
     return diffs
 
 
-# Known gap, allowed only in this exact form: the load table gets no column lineage at all, because
-# the rows handed to cursor.executemany() (list(frame.itertuples(...))) do not carry the frame's
-# provenance into the Snowflake integration yet. Partial lineage there is compared exactly.
-KNOWN_GAP = ("executemany-from-a-DataFrame", LOAD)
-
-
-def known_gap(complete_event: dict, diffs: list[str]) -> tuple[list[str], list[str]]:
-    """(remaining diffs, diffs excused by KNOWN_GAP) for a COMPLETE event."""
-    load = next((d for d in complete_event.get("outputs") or [] if (d["namespace"], d["name"]) == LOAD), None)
-    lineage = (((load or {}).get("facets") or {}).get("columnLineage") or {})
-    if load is None or lineage.get("fields") or lineage.get("dataset"):
-        return diffs, []
-    prefix = f"{_fmt_ds(LOAD)}: missing: "
-    return [d for d in diffs if not d.startswith(prefix)], [d for d in diffs if d.startswith(prefix)]
-
-
 def compare(complete_event: dict) -> list[str]:
     """Every difference between EXPECTED and the run's COMPLETE event, as readable lines."""
     diffs: list[str] = []

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import warnings
 
 from integration import harness
 from tests.conftest import assert_valid, marquez_gaps
@@ -43,8 +42,5 @@ def test_no_secret_in_events_or_logs(demo_run):
 
 
 def test_expected_end_to_end_lineage(demo_run):
-    diffs, excused = expected_lineage.known_gap(demo_run.complete, expected_lineage.compare(demo_run.complete))
+    diffs = expected_lineage.compare(demo_run.complete)
     assert not diffs, f"{len(diffs)} difference(s) from the expected lineage:\n" + "\n".join(diffs)
-    if excused:
-        warnings.warn(f"known gap {expected_lineage.KNOWN_GAP[0]}: {len(excused)} expected edges of "
-                      f"{expected_lineage.KNOWN_GAP[1][1]} missing:\n" + "\n".join(excused), stacklevel=1)
