@@ -95,11 +95,16 @@ def test_partitioned_write_is_one_directory_dataset(job):
     assert lineage(out) == identity("file", job.path("src.csv"), ALL)
     back = job.output(job.path("from_dataset.csv"), "file")
     assert lineage(back) == identity("file", job.path("dataset"), ["id", "name", "amount", "day"])
+    actions = out["facets"]["monkeypatch_access"]["actions"]
+    assert {(a["action"], a.get("objectType")) for a in actions} == {("write", "PREFIX")}
 
 
 def test_directory_read_is_the_directory(job):
     back = job.output(job.path("from_dir.csv"), "file")
     assert lineage(back) == identity("file", job.path("plain_dir"), ALL)
+    directory = job.dataset("inputs", job.path("plain_dir"))
+    assert {(a["action"], a.get("objectType")) for a in directory["facets"]["monkeypatch_access"]["actions"]} == {
+        ("read", "PREFIX")}
 
 
 def test_open_file_handles_are_their_files(job):

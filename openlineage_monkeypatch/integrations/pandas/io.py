@@ -177,9 +177,17 @@ def _release(sources: list[Source]) -> None:
             table.release(source.claim)
 
 
+def _object_type(source: Source) -> str | None:
+    """What an access applies to: every object under a prefix (a directory, a glob, a partitioned
+    write: the dataset is named by the directory) or one object."""
+    if source.directory:
+        return "PREFIX"
+    return "OBJECT" if source.system == "s3" else None
+
+
 def _logical_actions(source: Source, write: bool) -> list[tuple[str, str | None]]:
     if source.system == "s3":
-        actions = [("s3:PutObject" if write else "s3:GetObject", "OBJECT")]
+        actions = [("s3:PutObject" if write else "s3:GetObject", _object_type(source))]
         if source.directory and not write:
             actions.append(("s3:ListBucket", "BUCKET"))
         return actions
@@ -456,7 +464,7 @@ def end_read(holder: list, result, error: BaseException | None) -> None:
         for source in plan.sources:
             action = _report_actions(source, api, write=False)
             run.read(source.dataset, list(fields.items()), action=action, system=source.system, api=api,
-                     object_type="OBJECT" if source.system == "s3" else None)
+                     object_type=_object_type(source))
         datasets = [s.dataset for s in plan.sources]
         for frame in frames:
             table.provenance.set(frame, fresh_provenance(datasets, frame, plan.op))
@@ -616,7 +624,7 @@ def end_write(holder: list, result, error: BaseException | None) -> None:
             action = _report_actions(source, api, write=True)
             extra = {"facets": {"lifecycleStateChange": None}} if source.system == "s3" else {}
             run.wrote(source.dataset, action=action, system=source.system, api=api,
-                      object_type="OBJECT" if source.system == "s3" else None, **extra, **data)
+                      object_type=_object_type(source), **extra, **data)
     finally:
         _release(plan.sources)
 
