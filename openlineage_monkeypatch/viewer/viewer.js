@@ -392,8 +392,12 @@
   function showIntro() {
     clearPanel();
     panel.appendChild(el("h2", null, DATA.title));
-    panel.appendChild(el("p", { "class": "hint" }, datasets.length + " datasets, " + jobs.length + " jobs, " +
-      colEdges.length + " column edges. Click a dataset to see its columns; click a column to see where it comes from and where it goes."));
+    var dsLinks = links.filter(function (l) { return byId[l.from].kind === "dataset" && byId[l.to].kind === "dataset"; });
+    var coarse = dsLinks.filter(function (l) { return l.basis === "coarse"; }).length;
+    panel.appendChild(el("p", { "class": "hint", "data-testid": "intro" }, datasets.length + " datasets, " + jobs.length + " jobs, " +
+      dsLinks.length + " dataset edges" + (coarse ? " (" + coarse + " coarse)" : "") + ", " + colEdges.length +
+      " column edges. An edge means the output's lineage names the input" + (coarse ? "; a dashed one only that the run read it" : "") +
+      ". Click a dataset to see its columns; click a column to see where it comes from and where it goes."));
     if (DATA.notes && DATA.notes.length) {
       var ul = el("ul");
       DATA.notes.forEach(function (n) { ul.appendChild(el("li", null, n)); });

@@ -219,3 +219,20 @@ def test_dataset_lineage_of_runs_with_and_without_column_lineage(survey_of):
     rows = survey_of(events).survey.dataset_lineage()
     assert [(e["from"], e["basis"], e["runsByBasis"]) for e in rows] == [
         ("file:/in/a.csv", "lineage", {"event": 1, "lineage": 1}), ("file:/in/b.csv", "event", {"event": 1})]
+
+
+def test_reports_show_the_dataset_lineage_and_outputs_without_column_lineage(survey_of):
+    from openlineage_monkeypatch.governance.report import render_text
+    from openlineage_monkeypatch.governance.reporthtml import render_report
+    from openlineage_monkeypatch.governance.synthetic import OTHER_PRODUCER
+
+    from .scenarios import mixed_jobs
+
+    data = survey_of(mixed_jobs(OTHER_PRODUCER), all_producers=True).survey.to_dict()
+    assert len(data["datasetLineage"]) == 8
+    text = render_text(data)
+    section = text[text.index("DATASET LINEAGE"):text.index("COLUMN USE")]
+    assert "s3://lake/stage/b.parquet" in section and "coarse" in section and "event" in section
+    assert "outputs without column lineage: 2" in text
+    page = render_report(data)
+    assert "<h2>Dataset lineage</h2>" in page and "<h3>Outputs without column lineage</h3>" in page
