@@ -72,11 +72,10 @@ def _join(items, limit: int = 6) -> str:
     return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
-def _label(namespace: str, name: str) -> str:
-    return f"{namespace.rstrip('/')}/{name}" if "://" in namespace else f"{namespace}:{name}"
-
-
 def format_text(survey, classifications_label: str | None = None) -> str:
+    """The summary of a governance Survey (see open_survey), one line per fact."""
+    from openlineage_monkeypatch.governance.survey import ds_label
+
     lines: list[str] = []
     jobs = survey.jobs()
     for j in jobs:
@@ -88,9 +87,16 @@ def format_text(survey, classifications_label: str | None = None) -> str:
         lines.append(f"input      {survey.store.summary.events} events used, {skipped} skipped (malformed, invalid, "
                      f"duplicate or another producer's)")
 
-    read, written = defaultdict(set), defaultdict(set)
+    read, written, first_written, readers, writers = set(), set(), {}, defaultdict(set), defaultdict(set)
     for r in survey.ds_use:
-        (read if r["role"] == "input" else written)[(r["ns"], r["name"])].add((r["job_ns"], r["job_name"]))
+        key = (r["ns"], r["name"])
+        if r["role"] == "input":
+            read.add(key)
+            readers[key].add((r["job_ns"], r["job_name"]))
+        else:
+            written.add(key)
+            writers[key].add((r["job_ns"], r["job_name"]))
+            first_written[key] = min(first_written.get(key, r["first_seen"]), r["first_seen"])
     names = Names(set(read) | set(written) | {(k[0], k[1]) for k in survey.columns})
     by_system: dict[tuple[str, str], dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for ns, name in sorted(read):
@@ -109,15 +115,18 @@ def format_text(survey, classifications_label: str | None = None) -> str:
         dst = (e["toDataset"]["namespace"], e["toDataset"]["name"])
         text = "itself" if src == dst else names(*src)
         upstream[dst].append(text + (" (coarse)" if e["basis"] == "coarse" else ""))
-    no_lineage = {g["dataset"]: g for g in survey.gaps()["outputsWithoutColumnLineage"]}
+    no_lineage = defaultdict(list)
+    for g in survey.gaps()["outputsWithoutColumnLineage"]:
+        no_lineage[g["dataset"]].append(g["job"])
     lines.append("lineage    each written dataset <- what its column lineage names")
     width = max((len(names(*d)) for d in written), default=0)
-    for ds in sorted(written, key=lambda d: (min((r["first_seen"] for r in survey.ds_use
-                                                   if (r["ns"], r["name"]) == d and r["role"] == "output")), d)):
+    for ds in sorted(written, key=lambda d: (first_written[d], d)):  # in the order the job wrote them
         ups = upstream.get(ds)
-        notes = ["read back"] if ds in read else []
-        if _label(*ds) in no_lineage:
-            notes.append("no column lineage" + ("; inputs from its own event" if ups else "; its events name no input"))
+        notes = ["read back"] if readers[ds] & writers[ds] else []
+        if ds_label(*ds) in no_lineage:
+            by = f" from {', '.join(no_lineage[ds_label(*ds)])}" if len(jobs) > 1 else ""
+            notes.append(f"no column lineage{by}" + ("; inputs from its own event" if ups else
+                                                     "; its events name no input"))
         note = f"  ({'; '.join(notes)})" if notes else ""
         ups = sorted(ups or [], key=lambda u: u.startswith("itself"))
         lines.append(f"  {names(*ds):<{width}} <- {_join(ups) if ups else '?'}{note}")
@@ -139,7 +148,8 @@ def format_text(survey, classifications_label: str | None = None) -> str:
 
     sens = survey.sensitive()
     if sens["classified"]:
-        lines.append(f"PII        from {classifications_label or 'the classifications'}, along DIRECT edges; "
+        classes = ", ".join(sorted({c for item in sens["classified"] for c in item["classifications"]}))
+        lines.append(f"{classes:<10} from {classifications_label or 'the classifications'}, along DIRECT edges; "
                      f"stops at {' and '.join(sens['stopAt']) or 'nothing'}")
         lines.extend(f"  {chain}" for chain in _pii_chains(survey, sens, names))
     else:
@@ -181,12 +191,18 @@ def _pii_chains(survey, sens: dict, names: Names) -> list[str]:
             return [col(label)]
         return [col(d["path"][0]["from"])] + [f"{col(p['to'])} ({_word(p['transformation'])})" for p in d["path"]]
 
-    chains = [chain_to(label) for label in derived]
-    chains += [chain_to(s["from"]) + [f"{col(s['to'])} ({'masked' if s['reason'] == 'masking' else 'aggregated'}, "
-                                      f"stops)"] for s in sens["stopped"]]
-    texts = {" -> ".join(c) for c in chains}
+    classes = sorted({c for item in sens["classified"] for c in item["classifications"]})
+
+    def tagged(parts: list[str], item_classes) -> str:
+        return " -> ".join(parts) + (f"  [{', '.join(item_classes)}]" if len(classes) > 1 else "")
+
+    texts = {tagged(chain_to(label), d["classifications"]) for label, d in derived.items()}
+    texts |= {tagged(chain_to(s["from"]) + [f"{col(s['to'])} ({'masked' if s['reason'] == 'masking' else 'aggregated'}"
+                                            f", stops)"], s["classifications"]) for s in sens["stopped"]}
     # a chain that is the beginning of a longer one is told by the longer one
-    return sorted(t for t in texts if not any(o.startswith(t + " -> ") for o in texts))
+    heads = {t.split("  [")[0] for t in texts}
+    return sorted((t for t in texts if not any(o.startswith(t.split("  [")[0] + " -> ") for o in heads)),
+                  key=str.lower)
 
 
 def _word(transformation: str) -> str:
