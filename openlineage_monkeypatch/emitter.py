@@ -120,6 +120,9 @@ class Emitter:
             if self.closing == 1:
                 self._drain(deadline)
             # else: a signal handler interrupted a close on this thread; finish its work from here
+            spool = self.spool()
+            if spool.lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                spool.lock.release()  # our thread finished spooling a record it had claimed
             with self.cond:
                 leftovers = list(self.queue)
                 self.queue.clear()
@@ -228,11 +231,12 @@ class Emitter:
             return True
 
     def _spool_claimed(self, record, line: bytes | None, reason: str) -> None:
-        if self._claim(record):
-            if line is None:
-                self.spool_records([record], reason)
-            else:
-                self.spool_lines([line], reason)
+        with self.spool().lock:  # a close that finds the record claimed waits for this write (see close)
+            if self._claim(record):
+                if line is None:
+                    self.spool_records([record], reason)
+                else:
+                    self.spool_lines([line], reason)
 
     def _sink(self):
         sink = self.sink
@@ -276,7 +280,9 @@ class Emitter:
         if self._spool is None:
             from .spool import Spool
 
-            self._spool = Spool(self.settings)
+            with self.cond:
+                if self._spool is None:
+                    self._spool = Spool(self.settings)
         return self._spool
 
     def spool_counts(self) -> tuple[int, int]:
@@ -465,6 +471,8 @@ class DeliveryProcess:
                 break
             pending += chunk
             *messages, pending = pending.split(b"\n")
+            if self.pid is not None:
+                self._reap()  # it answers: the process we started has forked it and exited
             for message in messages:
                 if message.startswith(b"A"):
                     try:
