@@ -1,5 +1,5 @@
-"""The delivery process: `python -m openlineage_monkeypatch._delivery`, started by a job's emitter at its
-first event when the user configured a transport (see emitter.DeliveryProcess).
+"""The delivery process, started by a job's emitter at its first event when the user configured a
+transport (see emitter.DeliveryProcess; `python -m openlineage_monkeypatch._delivery` runs it too).
 
 It reads one JSON event per line on stdin (and control lines: `sync`, answered on fd 3 once
 everything before it was delivered or spooled; `close`, saying how much of the job's flush bound is

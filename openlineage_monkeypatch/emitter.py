@@ -7,7 +7,7 @@ a sink. The OpenLineage client is never imported in the job's process:
 - Nothing configured (the embedded default): the line is appended with a single os.write to the
   run's NDJSON file in the per-user data folder, opened once (O_APPEND).
 - A transport of the user's (OPENLINEAGE_URL, OPENLINEAGE__TRANSPORT__*, openlineage.yml): the line
-  goes down a pipe to a delivery process (`python -m openlineage_monkeypatch._delivery`, started at
+  goes down a pipe to a delivery process (openlineage_monkeypatch._delivery, started at
   the first event, in its own session, not instrumented) that builds the client's events and calls
   client.emit, so the client's transports, filters, tags and environment facets all apply. It
   imports the client there, so no import of a large dependency tree ever runs in a thread of the
@@ -372,7 +372,7 @@ class EventsFile:
 
 
 class DeliveryProcess:
-    """A pipe to `python -m openlineage_monkeypatch._delivery`, started now.
+    """A pipe to the delivery process (openlineage_monkeypatch._delivery), started now.
 
     fd 0 of the delivery process reads the events (one JSON line each, and control lines); its fd 3
     is the write end of a status pipe: `A<n>` acknowledges sync n (everything before it delivered or
@@ -552,8 +552,19 @@ def _pipe() -> tuple[int, int]:
     return ends[0], ends[1]
 
 
+# the job's interpreter debugging switches are the job's: they would make the delivery process print
+# into the job's stderr (PYTHONPROFILEIMPORTTIME, PYTHONVERBOSE) or fail (PYTHONWARNINGS=error)
+_NOT_FOR_DELIVERY = frozenset({config.ENABLED, "PYTHONWARNINGS", "PYTHONPROFILEIMPORTTIME", "PYTHONVERBOSE",
+                               "PYTHONDEBUG", "PYTHONINSPECT", "PYTHONSTARTUP", "PYTHONDEVMODE", "PYTHONTRACEMALLOC",
+                               "PYTHONMALLOCSTATS", "PYTHONASYNCIODEBUG", "PYTHONBREAKPOINT"})
+# -c puts the working directory first on sys.path: the job's folder (a requests.py of its own, say) must
+# not shadow what the client imports. Our package's own folder goes last, for a job that found us there.
+_BOOT = ("import sys\nif sys.path and sys.path[0] == '': del sys.path[0]\nsys.path.append(%r)\n"
+         "from openlineage_monkeypatch._delivery import main\nmain()")
+
+
 def delivery_environment(settings: config.Settings) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != config.ENABLED}
+    env = {k: v for k, v in os.environ.items() if k not in _NOT_FOR_DELIVERY}
     if settings.config_file and not env.get("OPENLINEAGE_CONFIG"):
         env["OPENLINEAGE_CONFIG"] = settings.config_file  # found at start-up: the job may have chdir'ed since
     env["OPENLINEAGE_MONKEYPATCH_DELIVERY_PARENT"] = str(os.getpid())
@@ -571,8 +582,9 @@ def _spawn(settings: config.Settings, read_end: int, status_write: int) -> int:
                (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
                (os.POSIX_SPAWN_DUP2, status_write, 3)]
     default = [getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT") if hasattr(signal, name)]
-    return spawn(executable, [executable, "-m", "openlineage_monkeypatch._delivery"], delivery_environment(settings),
-                 file_actions=actions, setsid=True, setsigmask=(), setsigdef=default)
+    ours = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return spawn(executable, [executable, "-c", _BOOT % ours], delivery_environment(settings), file_actions=actions,
+                 setsid=True, setsigmask=(), setsigdef=default)
 
 
 # -- helpers ------------------------------------------------------------------------------------------
