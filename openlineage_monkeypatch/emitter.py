@@ -36,6 +36,8 @@ from . import _log, config
 _state_lock = threading.RLock()
 _CONTROL = b'{"olmp":'  # control lines to the delivery process start so; events start with {"eventType"
 POLL_SLICE = 0.05  # a blocked pipe write re-checks whether it was given up this often
+LINGER = 0.05  # our thread lets records gather this long before handing them over together
+MAX_BATCH = 500
 
 
 class Emitter:
@@ -46,7 +48,9 @@ class Emitter:
         # inside submit() holding this lock.
         self.cond = threading.Condition(threading.RLock())
         self.thread: threading.Thread | None = None
-        self.in_flight = None  # the record our thread took and has not handed to the sink yet
+        self.in_flight: list | None = None  # the batch our thread took and has not handed to the sink yet
+        self.committed: list | None = None  # in_flight, once its write to the events file began: ours to finish
+        self.hurry = threading.Event()  # set while a flush or close waits: no lingering
         self.sink = None
         self.sink_error: str | None = None
         self.no_threads = False
@@ -108,7 +112,10 @@ class Emitter:
     def close(self, timeout: float | None = None) -> bool:
         """At exit: hand everything to the sink within the bound, close it, wait for the delivery
         process to finish (never past the bound), spool what is left. Returns True when nothing had to
-        be spooled here."""
+        be spooled here. A batch our thread is still writing into the delivery process's pipe when the
+        bound runs out (the delivery process stopped reading) is spooled whole: lines of it that did
+        get through may reach the backend twice, rather than never. A write to the events file is
+        never taken back: it finishes (close waits for it) and nothing of it is spooled."""
         timeout = self.settings.flush_timeout if timeout is None else max(0.0, timeout)
         deadline = time.monotonic() + timeout
         outer = self.flush_deadline
@@ -126,14 +133,12 @@ class Emitter:
             with self.cond:
                 leftovers = list(self.queue)
                 self.queue.clear()
-                if self.in_flight is not None:
-                    leftovers.insert(0, self.in_flight)
+                if self.in_flight is not None and self.in_flight is not self.committed:
+                    leftovers[:0] = self.in_flight  # our thread is stuck on it: spooled here (see the docstring)
                     self.in_flight = None
                 sink, self.sink = self.sink, None
             if sink is not None:
-                unsent = sink.close(deadline)
-                if unsent is not None:  # a record the sink was still writing when the bound ran out
-                    leftovers.insert(0, unsent)
+                sink.close(deadline)
             if leftovers:
                 self.spool_records(leftovers, "flush timeout")
             newly = self.spool_counts()[0] - spooled_before
@@ -144,13 +149,17 @@ class Emitter:
         finally:
             self.closing -= 1
             self.flush_deadline = outer
+            if not self.closing:
+                self.hurry.clear()
 
     def spool_pending(self) -> None:
         """Write everything still queued to the spool, without any delivery: for os._exit."""
         with self.cond:
-            leftovers = ([self.in_flight] if self.in_flight is not None else []) + list(self.queue)
+            taken = self.in_flight if self.in_flight is not self.committed else None
+            leftovers = (taken or []) + list(self.queue)
             self.queue.clear()
-            self.in_flight = None
+            if taken is not None:
+                self.in_flight = None
         if leftovers:
             self.spool_records(leftovers, "process exiting")
 
@@ -158,13 +167,17 @@ class Emitter:
         """Wait until our thread handed everything queued to the sink (or deliver inline without one)."""
         if self.thread is None or not self.thread.is_alive():
             self._deliver_inline(deadline)
+        self.hurry.set()
         with self.cond:
             while (self.queue or self.in_flight is not None) and self.thread is not None and self.thread.is_alive():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
                 self.cond.wait(min(remaining, POLL_SLICE))
-            return not self.queue and self.in_flight is None
+            done = not self.queue and self.in_flight is None
+        if not self.closing:
+            self.hurry.clear()
+        return done
 
     # -- background thread ----------------------------------------------------------------------
 
@@ -174,17 +187,24 @@ class Emitter:
             with self.cond:
                 while not self.queue:
                     self.cond.wait()
-                record = self.queue.popleft()
-                self.in_flight = record
+            # let more records come: one hand-over (one os.write, one switch of the GIL between the job's
+            # thread and ours) per batch instead of per event; a flush or close cuts the wait short
+            if not self.hurry.is_set():
+                self.hurry.wait(LINGER)
+            with self.cond:
+                if not self.queue:  # a close took it meanwhile
+                    continue
+                batch = [self.queue.popleft() for _ in range(min(len(self.queue), MAX_BATCH))]
+                self.in_flight = batch
             try:
-                self._deliver(record, None)
+                self._deliver(batch, None)
             except Exception as exc:  # noqa: BLE001
                 _log.log_once("emitter-loop", "lineage event delivery failed: %r", exc)
-                self._spool_claimed(record, None, "delivery failed")
+                self._spool_claimed(batch, None, "delivery failed")
             finally:
                 with self.cond:
-                    if self.in_flight is record:
-                        self.in_flight = None
+                    if self.in_flight is batch:
+                        self.in_flight = self.committed = None
                     self.cond.notify_all()
 
     def _deliver_inline(self, deadline: float) -> None:
@@ -193,50 +213,69 @@ class Emitter:
             with self.cond:
                 if not self.queue:
                     return
-                record = self.queue.popleft()
-                self.in_flight = record
+                batch = [self.queue.popleft() for _ in range(min(len(self.queue), MAX_BATCH))]
+                self.in_flight = batch
             try:
-                self._deliver(record, deadline)
+                self._deliver(batch, deadline)
             except Exception as exc:  # noqa: BLE001
                 _log.log_once("emitter-loop", "lineage event delivery failed: %r", exc)
-                self._spool_claimed(record, None, "delivery failed")
+                self._spool_claimed(batch, None, "delivery failed")
             finally:
                 with self.cond:
-                    if self.in_flight is record:
-                        self.in_flight = None
+                    if self.in_flight is batch:
+                        self.in_flight = self.committed = None
 
-    def _deliver(self, record, deadline: float | None) -> None:
-        line = encode(record)
-        if line is None:
-            self._claim(record)
+    def _deliver(self, batch: list, deadline: float | None) -> None:
+        lines = [line for line in map(encode, batch) if line is not None]
+        if not lines:
+            self._claim(batch)
             return
         sink = self._sink()
         if sink is None:
-            self._spool_claimed(record, line, self.sink_error or "no sink")
+            self._spool_claimed(batch, lines, self.sink_error or "no sink")
             return
-        # gives up (returns False, nothing or half a line written) when a close took the record
-        if sink.write(line, lambda: self.in_flight is not record, deadline):
-            self._claim(record)
+        data = lines[0] if len(lines) == 1 else b"".join(lines)
+        if sink.revocable:  # the pipe: gives up when a close took the batch over (part of it may be in)
+            written = sink.write(data, lambda: self.in_flight is not batch, deadline)
+        else:  # the events file: asks once, before writing, and then the write is ours to finish
+            written = sink.write(data, lambda: not self._commit(batch), deadline)
+        if written == len(data):
+            self._claim(batch)
             return
+        whole = 0
+        for line in lines:  # the lines written completely are the sink's; the rest is spooled
+            if written < len(line):
+                break
+            written -= len(line)
+            whole += 1
         if sink.broken:
             self._sink_failed(sink)
-        self._spool_claimed(record, line, self.problem or "delivery failed")
+        self._spool_claimed(batch, lines[whole:], self.problem or "delivery failed")
 
-    def _claim(self, record) -> bool:
-        """Take the in-flight record over; False when a close already took (and spooled) it."""
+    def _claim(self, batch) -> bool:
+        """Take the in-flight batch over; False when a close already took (and spooled) it."""
         with self.cond:
-            if self.in_flight is not record:
+            if self.in_flight is not batch:
                 return False
-            self.in_flight = None
+            self.in_flight = self.committed = None
             return True
 
-    def _spool_claimed(self, record, line: bytes | None, reason: str) -> None:
-        with self.spool().lock:  # a close that finds the record claimed waits for this write (see close)
-            if self._claim(record):
-                if line is None:
-                    self.spool_records([record], reason)
+    def _commit(self, batch) -> bool:
+        """Our thread starts a write that cannot be taken back: from now on a close leaves the batch to
+        us (and waits for the write). False when a close already took (and spooled) it."""
+        with self.cond:
+            if self.in_flight is not batch:
+                return False
+            self.committed = batch
+            return True
+
+    def _spool_claimed(self, batch, lines: list[bytes] | None, reason: str) -> None:
+        with self.spool().lock:  # a close that finds the batch claimed waits for this write (see close)
+            if self._claim(batch):
+                if lines is None:
+                    self.spool_records(batch, reason)
                 else:
-                    self.spool_lines([line], reason)
+                    self.spool_lines(lines, reason)
 
     def _sink(self):
         sink = self.sink
@@ -252,12 +291,13 @@ class Emitter:
                     sink = EventsFile(self.settings, self.run_id, self.job_name)
                     self.events_path = sink.path
             except Exception as exc:  # noqa: BLE001
-                self.sink_error = self.problem = _describe(exc)
+                what = "the delivery process" if self.settings.own_transport else "the events file"
+                self.sink_error = self.problem = f"could not start {what}: {_describe(exc)}"
                 self.failures += 1
                 if self.flush_deadline is None:
-                    _log.log_once("undelivered", "could not start the delivery of lineage events (%s); events "
-                                  "are spooled to %s; resend them with `openlineage-monkeypatch replay`",
-                                  self.sink_error, self.spool().file())
+                    _log.log_once("undelivered", "lineage events could not be delivered (%s); events are spooled "
+                                  "to %s; resend them with `openlineage-monkeypatch replay`", self.sink_error,
+                                  self.spool().file())
                 return None
             self.sink = sink
             return sink
@@ -312,26 +352,30 @@ class Emitter:
 
 
 class EventsFile:
-    """The embedded default: the run's NDJSON file, opened once, one os.write per event."""
+    """The embedded default: the run's NDJSON file, opened once, one os.write per batch of events."""
+
+    revocable = False  # a write, once begun, is finished (a close waits for it)
 
     def __init__(self, settings: config.Settings, run_id: str | None, job_name: str | None) -> None:
         self.path = default_events_path(settings, run_id, job_name)
         os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
         self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # re-entrant: a signal handler's close on a thread inside write
         self.broken: str | None = None
         _log.info("lineage events go to %s (no OpenLineage transport configured)", self.path)
 
-    def write(self, line: bytes, given_up, deadline) -> bool:
+    def write(self, data: bytes, given_up, deadline) -> int:
+        """Append whole lines; returns len(data), or 0 when nothing was written (given up before
+        starting, the file closed, or a write error: then nothing of it stays in the file)."""
         with self.lock:
-            if self.fd is None:
-                return False
+            if self.fd is None or given_up():
+                return 0
             try:
-                written = os.write(self.fd, line)
-                if written == len(line):
-                    return True
+                written = os.write(self.fd, data)
+                if written == len(data):
+                    return written
                 start = os.lseek(self.fd, 0, os.SEEK_END) - written
-                view = memoryview(line)[written:]
+                view = memoryview(data)[written:]
                 try:
                     while view:
                         view = view[os.write(self.fd, view):]
@@ -341,17 +385,21 @@ class EventsFile:
                     except OSError:
                         pass
                     raise
-                return True
+                return len(data)
             except OSError as exc:
                 self.broken = f"could not write {self.path}: {_describe(exc)}"
-                return False
+                return 0
 
     def sync(self, deadline: float) -> bool:
         return self.broken is None
 
-    def close(self, deadline: float):
-        self.abandon()
-        return None
+    def close(self, deadline: float) -> None:
+        # waits for a write in progress (a local file: moments), a little past a bound already spent
+        if self.lock.acquire(timeout=max(0.2, deadline - time.monotonic())):
+            try:
+                self.abandon()
+            finally:
+                self.lock.release()
 
     def abandon(self) -> None:
         with self.lock:
@@ -380,6 +428,8 @@ class DeliveryProcess:
     once at start and its first process exits, so a job that waits for all its children (os.wait())
     never waits for it, and it is in a session of its own (a terminal's Ctrl-C does not reach it).
     """
+
+    revocable = True  # a write blocked on a full pipe gives up when a close takes its batch over
 
     def __init__(self, settings: config.Settings) -> None:
         self.settings = settings
@@ -412,15 +462,15 @@ class DeliveryProcess:
             except OSError:  # reaped by the job (waitpid(-1)) or SIGCHLD ignored
                 self.pid = None
 
-    def write(self, line: bytes, given_up, deadline: float | None) -> bool:
-        """Write the whole line; False when the pipe broke, or when given up (a close took the record,
-        or the deadline passed) with the pipe full."""
+    def write(self, data: bytes, given_up, deadline: float | None) -> int:
+        """Write whole lines; returns how many bytes went in: fewer than len(data) when the pipe broke,
+        or when given up (a close took the batch over, or the deadline passed) with the pipe full."""
         import select
 
         with self.lock:
-            if self.fd is None or self.broken:
-                return False
-            view = memoryview(line)
+            if self.fd is None or self.broken or given_up():
+                return 0
+            view = memoryview(data)
             poller = None
             while view:
                 try:
@@ -430,11 +480,12 @@ class DeliveryProcess:
                     pass
                 except OSError as exc:  # EPIPE: the delivery process is gone
                     self.broken = f"the delivery process stopped reading ({_describe(exc)})"
-                    return False
+                    return len(data) - len(view)
                 if given_up() or (deadline is not None and time.monotonic() >= deadline):
-                    if len(view) < len(line):  # half a line is in the pipe: nothing may follow it
+                    done = len(data) - len(view)
+                    if done and data[done - 1:done] != b"\n":  # half a line is in the pipe: nothing may follow
                         self.broken = "a lineage event was cut short"
-                    return False
+                    return done
                 if poller is None:
                     poller = select.poll()
                     poller.register(self.fd, select.POLLOUT)
@@ -442,10 +493,11 @@ class DeliveryProcess:
                 poller.poll(wait * 1000)
             if self.pid is not None:
                 self._reap()
-            return True
+            return len(data)
 
     def _control(self, data: bytes, deadline: float) -> bool:
-        return self.write(_CONTROL + data + b"}\n", lambda: False, deadline)
+        line = _CONTROL + data + b"}\n"
+        return self.write(line, lambda: False, deadline) == len(line)
 
     def _read_status(self, deadline: float, until) -> bool:
         """Read the status pipe until `until()` holds, EOF, or the deadline; returns until()."""
@@ -494,11 +546,11 @@ class DeliveryProcess:
                 return False
         return self._read_status(deadline, lambda: self.acked >= wanted)
 
-    def close(self, deadline: float):
+    def close(self, deadline: float) -> None:
         """Tell the delivery process how long it has, close the pipe, wait for it to finish (at most
-        until the deadline). Returns the record a write was cut short on, if any."""
+        until the deadline)."""
         if not self.lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            return None  # our thread is stuck on a write: the pipe closes with the process
+            return  # our thread is stuck on a write: the pipe closes with the process
         try:
             if self.fd is not None and not self.broken:
                 remaining = max(0.0, deadline - time.monotonic())
@@ -513,7 +565,6 @@ class DeliveryProcess:
         if self.broken and not self.done:
             _log.log_once("delivery-died", "the lineage delivery process ended unexpectedly (%s); events it had "
                           "not delivered yet may be lost", self.broken)
-        return None
 
     def abandon(self) -> None:
         with self.lock:

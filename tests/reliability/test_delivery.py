@@ -218,7 +218,7 @@ def test_a_delivery_process_that_cannot_start_spools_with_one_warning(tmp_path, 
     proc = run(tmp_path / "job", file_env(tmp_path), NO_PYTHON_JOB)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "job: start\njob: done\n", "")
     log = our_log(tmp_path)
-    assert len(log) == 1 and "could not start the delivery" in log[0] and "replay" in log[0], log
+    assert len(log) == 1 and "could not start the delivery process" in log[0] and "replay" in log[0], log
     spooled = spool_events(tmp_path / "olmp-data")
     assert types(spooled) == ["START", "RUNNING", "COMPLETE"]
     assert not (tmp_path / "events.ndjson").exists()
