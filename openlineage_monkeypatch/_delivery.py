@@ -395,6 +395,10 @@ def _daemonize() -> None:
 
 def main() -> None:
     _daemonize()
+    try:  # background work: on a busy machine the job's own processes go first
+        os.nice(int(os.environ.get("OPENLINEAGE_MONKEYPATCH_DELIVERY_NICE", "10")))
+    except (OSError, ValueError):
+        pass
     try:
         os.fstat(STATUS_FD)
         status = STATUS_FD

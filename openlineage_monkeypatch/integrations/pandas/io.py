@@ -126,7 +126,8 @@ def path_source(text: str, literal_ok: bool = True, write: bool = False) -> Sour
     alias = table.path(dataset.name) if dataset.namespace == "file" and not write else None
     if alias is not None and alias.dataset is not None:
         return Source(alias.dataset, "alias")
-    directory = glob or (dataset.namespace == "file" and os.path.isdir(dataset.name))
+    # only a read asks (a writer's directory flag is never consulted): no stat on every write
+    directory = glob or (not write and dataset.namespace == "file" and os.path.isdir(dataset.name))
     return Source(dataset, "path", directory)
 
 
@@ -533,15 +534,27 @@ class WritePlan:
 
 
 _signatures: dict[str, object] = {}
+_positional: dict[str, tuple[str, ...]] = {}
 
 
 def _options(writer: str, method, args, kwargs) -> dict:
+    """The writer's arguments by name. Signature.bind_partial costs tens of µs a call: the common
+    case (a few positional arguments, keywords the writer names) is mapped directly."""
     import inspect
 
     signature = _signatures.get(writer)
     if signature is None:
         params = list(inspect.signature(method).parameters.values())[1:]  # without self
         signature = _signatures[writer] = inspect.Signature(params)
+        _positional[writer] = tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    names = _positional[writer]
+    if len(args) <= len(names):
+        options = dict(zip(names, args))
+        known = signature.parameters
+        if all(key in known and key not in options
+               and known[key].kind not in (known[key].VAR_KEYWORD, known[key].POSITIONAL_ONLY) for key in kwargs):
+            options.update(kwargs)
+            return options
     try:
         bound = signature.bind_partial(*args, **kwargs)
     except TypeError:
