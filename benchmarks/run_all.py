@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as h  # noqa: E402
 
-BENCHMARKS = ["startup", "etl", "ops", "wide", "events", "memory", "sql_s3", "guard"]
+BENCHMARKS = ["startup", "etl", "ops", "wide", "events", "memory", "sql_s3", "survey", "guard"]
 
 
 def _run_guard(quick: bool, reps: int | None) -> list[dict]:
@@ -132,12 +132,43 @@ def markdown(rows: list[dict], meta: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+README_BEGIN = "<!-- PERFORMANCE:BEGIN (written by benchmarks/run_all.py) -->"
+README_END = "<!-- PERFORMANCE:END -->"
+
+
+def readme_block(rows: list[dict], meta: dict) -> str:
+    """The README's results table: the summary rows and the machine they were measured on."""
+    m = meta["machine"]
+    summary = [row for row in rows if row.get("key")] or rows
+    lines = [
+        README_BEGIN,
+        f"Measured {meta['date']} with `{meta['command']}` on {m['cpu']}, {m['cores']} cores, "
+        f"Python {m['python']}, pandas {m['versions'].get('pandas')}, openlineage-python "
+        f"{m['versions'].get('openlineage-python')} (commit {m['commit']}). Ratio = instrumented / plain in the "
+        "same run, median [quartiles] over alternating pairs; every row and sample is in "
+        "[benchmarks/results.md](benchmarks/results.md).",
+        "",
+    ] + table(summary) + [README_END]
+    return "\n".join(lines)
+
+
+def update_readme(path: Path, rows: list[dict], meta: dict) -> bool:
+    text = path.read_text()
+    start, end = text.find(README_BEGIN), text.find(README_END)
+    if start < 0 or end < start:
+        return False
+    path.write_text(text[:start] + readme_block(rows, meta) + text[end + len(README_END):])
+    return True
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and smaller sizes")
     parser.add_argument("--only", default="", help=f"comma-separated subset of {','.join(BENCHMARKS)}")
     parser.add_argument("--reps", type=int, default=None, help="override repetitions (pairs) per measurement")
     parser.add_argument("--out", type=Path, default=h.BENCH_DIR, help="folder for results.md / results.json")
+    parser.add_argument("--no-readme", action="store_true",
+                        help="leave README.md alone (it is updated only by a full run into benchmarks/)")
     args = parser.parse_args()
     names = [n for n in args.only.split(",") if n] or BENCHMARKS
     unknown = set(names) - set(BENCHMARKS)
@@ -168,6 +199,9 @@ def main() -> int:
     (args.out / "results.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2, default=str) + "\n")
     (args.out / "results.md").write_text(markdown(rows, meta))
     print(f"wrote {args.out / 'results.md'} and results.json ({meta['seconds']:.0f} s)")
+    full_run = not args.quick and not args.only and args.reps is None and args.out.resolve() == h.BENCH_DIR.resolve()
+    if full_run and not errors and not args.no_readme and update_readme(h.BENCH_DIR.parent / "README.md", rows, meta):
+        print("updated the results table in README.md")
     return 1 if errors else 0
 
 

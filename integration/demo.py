@@ -5,15 +5,16 @@
 3. runs integration/pipeline/ unmodified, with OPENLINEAGE_MONKEYPATCH_ENABLED=1 and nothing else
    about lineage: events go to the embedded default transport, here in demo-output/ (git-ignored)
    instead of the per-user data folder, so a demo never mixes with real lineage;
-4. stops the servers, prints a summary (datasets, job, column-lineage edges, where PII flows) and
-   writes the self-contained HTML lineage view (`openlineage-monkeypatch view`) next to the events.
+4. stops the servers, prints a summary (integration/summary.py: the job, datasets read and written
+   per system, what each written dataset comes from, column edges by transformation type, where PII
+   flows and where masking stops it, coverage gaps) and writes the self-contained HTML lineage view
+   (what `openlineage-monkeypatch view` writes) next to the events.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,13 +28,12 @@ from integration import harness, servers, summary  # noqa: E402
 OUT = REPO / "demo-output"
 JOB_NAMESPACE = "demo"
 PII = REPO / "integration" / "pii.yml"
+TITLE = "customer features demo"
 
 
-def write_view(events_dir: Path, out: Path) -> subprocess.CompletedProcess:
-    """The self-contained HTML view, by the project's own viewer (`openlineage-monkeypatch view`)."""
-    return subprocess.run([sys.executable, "-m", "openlineage_monkeypatch.cli", "view", str(events_dir),
-                           "--classifications", str(PII), "--title", "customer features demo", "--out", str(out)],
-                          cwd=REPO, env=harness.base_env(), capture_output=True, text=True, timeout=120)
+def view_command(events_dir: Path, out: Path) -> str:
+    return (f"openlineage-monkeypatch view {_shown(events_dir)} --classifications {_shown(PII)} "
+            f"--title '{TITLE}' --out {_shown(out)}")
 
 
 def main(argv: list[str]) -> int:
@@ -72,20 +72,20 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(proc.stderr[-4000:])
         print("no lineage events were written", file=sys.stderr)
         return 1
-    events = summary.load(events_dir)
-    print()
-    print(summary.format_text(summary.summarize(events)))
     view = out / "lineage.html"
-    viewer = write_view(events_dir, view)
+    from openlineage_monkeypatch import viewer
+
+    # one survey of the events (openlineage_monkeypatch.governance) for the summary and the view,
+    # which is what `openlineage-monkeypatch view` writes
+    with summary.open_survey(events_dir, PII) as survey:
+        print()
+        print(summary.format_text(survey, _shown(PII)))
+        viewer.write(str(view), viewer.build_data(survey, TITLE, survey.sensitive(), survey.store.summary.notes))
     print()
     for path in event_files:
-        print(f"events:    {_shown(path)}  ({len(path.read_text().splitlines())} OpenLineage events)")
-    if viewer.returncode != 0 or not view.exists():
-        sys.stderr.write(viewer.stderr[-3000:])
-        print("the HTML view could not be written", file=sys.stderr)
-        return 1
-    print(f"HTML view: {_shown(view)}  (self-contained: open it in a browser, no server needed)")
-    print(f"           file://{view}")
+        print(f"events     {_shown(path)}  ({len(path.read_text().splitlines())} OpenLineage events)")
+    print(f"HTML view  {_shown(view)}  (self-contained, no server: open file://{view})")
+    print(f"           the same page: {view_command(events_dir, view)}")
     print(f"done in {time.monotonic() - started:.1f} s")
     return 0
 

@@ -293,7 +293,9 @@ def cmd_view(args: argparse.Namespace) -> int:
         sensitive = loaded.survey.sensitive()
         data = viewer.build_data(loaded.survey, args.title, sensitive, loaded.store.summary.notes)
         viewer.write(args.out, data)
+        coarse = sum(1 for e in data["datasetEdges"] if all(j["basis"] == "coarse" for j in e["jobs"]))
         print(f"wrote {args.out}: {len(data['datasets'])} dataset(s), {len(data['jobs'])} job(s), "
-              f"{len(data['columnEdges'])} column edge(s)", file=sys.stderr)
+              f"{len(data['datasetEdges'])} dataset edge(s)" + (f" ({coarse} coarse)" if coarse else "")
+              + f", {len(data['columnEdges'])} column edge(s)", file=sys.stderr)
         print(_summary_line(loaded), file=sys.stderr)
     return 0

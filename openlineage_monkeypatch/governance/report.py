@@ -75,6 +75,13 @@ def render_text(data: dict, limit: int = 50) -> str:
     out.append(table(["DATASET", "READ BY (runs)", "WRITTEN BY (runs)", "FIRST SEEN", "LAST SEEN"], rows))
     _more(out, data["datasets"], limit)
 
+    lineage = data.get("datasetLineage", [])
+    out.append("\nDATASET LINEAGE: which datasets each written dataset comes from (basis: lineage = its column "
+               "lineage names it; event = its own event lists it; coarse = only a whole-run event, possible)")
+    out.append(table(["FROM", "TO", "JOB", "BASIS", "RUNS"],
+                     [[e["from"], e["to"], _job(e["job"]), e["basis"], e["runs"]] for e in lineage[:limit]]))
+    _more(out, lineage, limit)
+
     out.append("\nCOLUMN USE: how each job uses the columns it reads")
     rows = [[_job(u["job"]), f"{_ds(u)}.{u['column']}", u["how"],
              ", ".join(u["direct"] + [s for s in u["indirect"]]), u["runs"]]
@@ -129,6 +136,11 @@ def render_text(data: dict, limit: int = 50) -> str:
     if g["approximateColumns"]:
         out.append(table(["JOB", "COLUMN", "RUNS"],
                          [[x["job"], x["column"], x["runs"]] for x in g["approximateColumns"][:limit]]))
+    no_lineage = g.get("outputsWithoutColumnLineage", [])
+    out.append(f"  outputs without column lineage: {len(no_lineage)}")
+    if no_lineage:
+        out.append(table(["JOB", "DATASET", "RUNS", "UPSTREAM TAKEN FROM"],
+                         [[x["job"], x["dataset"], x["runs"], x["upstream"]] for x in no_lineage[:limit]]))
     out.append(f"  failed accesses               : {sum(x['count'] or 0 for x in g['failedAccesses'])}")
     if g["failedAccesses"]:
         out.append(table(["JOB", "DATASET", "ACTION", "ERROR", "COUNT", "RUNS"],

@@ -47,6 +47,13 @@ def render_report(data: dict) -> str:
         [[d["label"], [f"{_job(r['job'])} ({r['runs']})" for r in d["readers"]],
           [f"{_job(r['job'])} ({r['runs']})" for r in d["writers"]], d["firstSeen"], d["lastSeen"]]
          for d in data["datasets"]])]
+    parts += ["<h2>Dataset lineage</h2>",
+              "<p>basis: <b>lineage</b> = the output's column lineage names the input; <b>event</b> = the "
+              "output's own event lists it; <b>coarse</b> = only an event listing every input and output of the "
+              "run (a possible edge)</p>",
+              _table(["from", "to", "job", "basis", "runs"],
+                     [[e["from"], e["to"], _job(e["job"]), e["basis"], e["runs"]]
+                      for e in data.get("datasetLineage", [])], numeric=(4,))]
     parts += ["<h2>Column use by job</h2>", _table(
         ["job", "column", "how", "transformations", "runs"],
         [[_job(u["job"]), f"{u['dataset']}.{u['column']}", u["how"], u["direct"] + u["indirect"], u["runs"]]
@@ -77,6 +84,10 @@ def render_report(data: dict) -> str:
               _table(["job", "operation", "runs"], [[x["job"], x["operation"], x["runs"]] for x in gaps["opaqueOperations"]]),
               "<h3>Approximate columns</h3>",
               _table(["job", "column", "runs"], [[x["job"], x["column"], x["runs"]] for x in gaps["approximateColumns"]]),
+              "<h3>Outputs without column lineage</h3>",
+              _table(["job", "dataset", "runs", "upstream taken from"],
+                     [[x["job"], x["dataset"], x["runs"], x["upstream"]]
+                      for x in gaps.get("outputsWithoutColumnLineage", [])]),
               "<h3>Failed accesses</h3>",
               _table(["job", "dataset", "action", "error", "count", "runs"],
                      [[x["job"], x["dataset"], x["action"], x["error"], x["count"], x["runs"]]

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
+from . import datasetlineage
+
 OUR_PRODUCER_PREFIX = "https://github.com/openlineage-monkeypatch/openlineage-monkeypatch"
 
 # Facet keys of the OpenLineage spec (spec/facets/*.json) plus ours: anything else is counted as unknown.
@@ -651,6 +653,7 @@ class Store:
                    min(first_seen) AS first_seen, max(last_seen) AS last_seen
             FROM x WHERE tag.key IS NOT NULL GROUP BY ns, name, tag.field, tag.key, tag.value
         """)
+        datasetlineage.build(ex, OUR_PRODUCER_PREFIX)  # dataset_edges: needs `ok` and `variants`
         ex("DROP TABLE variants")
         # run facets: small, kept in pass 1
         ex("""

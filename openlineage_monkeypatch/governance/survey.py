@@ -78,6 +78,8 @@ class Survey:
         self.op_rows = q("SELECT * FROM ops ORDER BY out_ns, out_name, out_field NULLS FIRST, job_ns, job_name, "
                          "position")
         self.tag_rows = q("SELECT * FROM tags ORDER BY ns, name, field NULLS FIRST, key, value")
+        self.dataset_edge_rows = q("SELECT * FROM dataset_edges ORDER BY out_ns, out_name, in_ns, in_name, job_ns, "
+                                   "job_name, basis")
         self._build_graph()
 
     # -- graph ------------------------------------------------------------------------------------
@@ -194,6 +196,30 @@ class Survey:
             "states": {"COMPLETE": r["complete"], "FAIL": r["fail"], "ABORT": r["abort"], "unfinished": r["unfinished"]},
             "inputs": io[(r["job_ns"], r["job_name"])]["input"], "outputs": io[(r["job_ns"], r["job_name"])]["output"],
         } for r in rows]
+
+    def dataset_lineage(self) -> list[dict]:
+        """Dataset-to-dataset edges per job, each with its basis (see datasetlineage): "lineage" (the
+        output's columnLineage names the input), "event" (our per-output RUNNING event lists it) or
+        "coarse" (only an event listing all inputs and outputs of the run: a possible edge)."""
+        merged: dict[tuple, dict] = {}
+        rank = {"lineage": 0, "event": 1, "coarse": 2}
+        for r in self.dataset_edge_rows:
+            key = (r["job_ns"], r["job_name"], r["in_ns"], r["in_name"], r["out_ns"], r["out_name"])
+            e = merged.get(key)
+            if e is None:
+                e = merged[key] = {"job": {"namespace": r["job_ns"], "name": r["job_name"]},
+                                   "from": ds_label(r["in_ns"], r["in_name"]), "to": ds_label(r["out_ns"], r["out_name"]),
+                                   "fromDataset": {"namespace": r["in_ns"], "name": r["in_name"]},
+                                   "toDataset": {"namespace": r["out_ns"], "name": r["out_name"]},
+                                   "basis": r["basis"], "runs": 0, "runsByBasis": {},
+                                   "firstSeen": _ts(r["first_seen"]), "lastSeen": _ts(r["last_seen"])}
+            if rank[r["basis"]] < rank[e["basis"]]:
+                e["basis"] = r["basis"]
+            e["runsByBasis"][r["basis"]] = r["runs"]
+            e["runs"] += r["runs"]
+            e["firstSeen"] = min(e["firstSeen"], _ts(r["first_seen"]))
+            e["lastSeen"] = max(e["lastSeen"], _ts(r["last_seen"]))
+        return [merged[k] for k in sorted(merged, key=lambda k: (k[4], k[5], k[2], k[3], k[0], k[1]))]
 
     def column_usage(self) -> list[dict]:
         """Per job and input column: returned (DIRECT), aggregated, masked, or only INDIRECT (filter, join...)."""
@@ -452,7 +478,14 @@ class Survey:
         internal = [{"job": f"{r['job_ns']}/{r['job_name']}", "integration": r["integration"], "runs": r["runs"],
                      "maxErrors": r["max_errors"]}
                     for r in q("SELECT * FROM internal_errors ORDER BY job_ns, job_name, integration")]
+        without_lineage = [{"job": f"{r['job_ns']}/{r['job_name']}", "dataset": ds_label(r["ns"], r["name"]),
+                            "runs": r["runs"],
+                            "upstream": "inputs of its own events" if r["basis"] == "event" else
+                                        "every input of the run (coarse)"}
+                           for r in q("SELECT * FROM output_basis WHERE basis <> 'lineage' "
+                                      "ORDER BY job_ns, job_name, ns, name, basis")]
         return {"unparsedStatements": unparsed, "opaqueOperations": opaque, "approximateColumns": approximate,
+                "outputsWithoutColumnLineage": without_lineage,
                 "failedAccesses": failed,
                 "unfinishedRuns": {"total": unfinished_total, "byJob": unfinished_by_job, "latest": unfinished},
                 "failedRuns": failed_runs, "internalErrors": internal}
@@ -466,6 +499,7 @@ class Survey:
             "input": self.store.summary.as_dict(),
             "jobs": self.jobs(),
             "datasets": self.datasets(usage),
+            "datasetLineage": self.dataset_lineage(),
             "columnUsage": usage,
             "dependencies": self.dependencies() if with_dependencies else [],
             "sensitive": self.sensitive(),

@@ -150,8 +150,9 @@ class RunBuilder:
 
     def write(self, ds: Dataset, lineage: dict[str, list[dict]] | None = None, dataset_lineage=(),
               operations: dict | None = None, approximate=(), actions=("write",), system: str | None = None,
-              rows=None) -> dict:
-        """Emit a RUNNING event for one output; lineage: {out_field: [edge(...), ...]}."""
+              rows=None, inputs=None) -> dict:
+        """Emit a RUNNING event for one output; lineage: {out_field: [edge(...), ...]}. The event's
+        inputs are the datasets the lineage names, or `inputs` (Datasets read before) when given."""
         extra: dict = {}
         if lineage is not None or dataset_lineage:
             cl: dict = {"fields": {f: {"inputFields": merge_edges(e)} for f, e in (lineage or {}).items()}}
@@ -170,8 +171,9 @@ class RunBuilder:
         self.outputs[(ds.namespace, ds.name)] = out
         referenced = {(e["namespace"], e["name"]) for es in (lineage or {}).values() for e in es}
         referenced |= {(e["namespace"], e["name"]) for e in dataset_lineage}
-        inputs = [self.inputs[k] for k in sorted(referenced) if k in self.inputs]
-        return self._emit("RUNNING", inputs, [out])
+        if inputs is not None:
+            referenced = {(d.namespace, d.name) for d in inputs}
+        return self._emit("RUNNING", [self.inputs[k] for k in sorted(referenced) if k in self.inputs], [out])
 
     def access(self, ds: Dataset, actions, system: str | None = None) -> "RunBuilder":
         """Accesses without data (list, head, delete): an input with only the access facet."""

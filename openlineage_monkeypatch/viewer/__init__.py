@@ -1,8 +1,10 @@
 """The self-contained HTML lineage view: one file, inline CSS and JavaScript, the data embedded.
 
 No server, no external request (a Content-Security-Policy forbids any): open it from disk. The page
-draws the dataset graph (datasets grouped by namespace, edges labelled with the jobs that read one
-and write the other); a click on a dataset lists its columns, a click on a column lists its upstream
+draws the dataset graph (datasets grouped by namespace; an edge where a job wrote one dataset from
+another, by the rule of governance.datasetlineage: the output's column lineage, else its own RUNNING
+event, else, drawn dashed as coarse, every input of the run); a job is drawn as a node only for the
+reads that feed none of its outputs and the writes with no known upstream dataset. A click on a dataset lists its columns, a click on a column lists its upstream
 and downstream columns, transitively, with the transformation type of each edge and the file:line of
 the operations behind it (monkeypatch_columnOperations).
 
@@ -85,6 +87,20 @@ def build_data(survey, title: str = "Lineage", sensitive: dict | None = None, no
             field["classes"] = derived[(namespace, name, column)]
             field["derived"] = True
         datasets[d]["fields"].append(field)
+    dataset_edges: dict[tuple[int, int], dict] = {}
+    linked: set[tuple[int, int, str]] = set()
+    for e in survey.dataset_lineage():
+        src = ds(e["fromDataset"]["namespace"], e["fromDataset"]["name"])
+        dst = ds(e["toDataset"]["namespace"], e["toDataset"]["name"])
+        j = job(e["job"]["namespace"], e["job"]["name"])
+        item = dataset_edges.setdefault((src, dst), {"from": src, "to": dst, "jobs": []})
+        item["jobs"].append({"job": j, "basis": e["basis"], "runs": e["runs"]})
+        linked.add((j, src, "input"))
+        linked.add((j, dst, "output"))
+    # reads that feed no output of the job, writes with no upstream dataset: drawn to and from the job
+    job_links = [{"job": j, "dataset": d, "role": role}
+                 for j, info in enumerate(jobs) for role, side in (("input", "inputs"), ("output", "outputs"))
+                 for d in info[side] if (j, d, role) not in linked]
     edges = []
     for e in survey.edges:
         edges.append({"from": [ds(e.src[0], e.src[1]), e.src[2]], "to": [ds(e.dst[0], e.dst[1]), e.dst[2]],
@@ -101,7 +117,9 @@ def build_data(survey, title: str = "Lineage", sensitive: dict | None = None, no
                                                "approximate": bool(r["approximate"])})
     namespaces = sorted({d["namespace"] for d in datasets})
     return {"title": title, "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "namespaces": namespaces, "datasets": datasets, "jobs": jobs, "columnEdges": edges,
+            "namespaces": namespaces, "datasets": datasets, "jobs": jobs,
+            "datasetEdges": [dataset_edges[k] for k in sorted(dataset_edges)], "jobLinks": job_links,
+            "columnEdges": edges,
             "operations": operations, "notes": list(notes)}
 
 

@@ -28,89 +28,182 @@
   }
 
   // ---------------------------------------------------------------- graph model
+  // dataset edges come from the lineage (see governance/datasetlineage.py), never from all inputs x
+  // all outputs of a job; a job is a node only for reads that feed none of its outputs and writes
+  // with no known upstream dataset
+  var RANK = { lineage: 0, event: 1, coarse: 2 };
   var nodes = [], links = [], linkByPair = {};
   datasets.forEach(function (d, i) {
     nodes.push({ id: "d" + i, kind: "dataset", ds: i, ns: d.namespace, title: d.short, sub: d.label });
   });
-  function addLink(from, to, job) {
+  function addLink(from, to, job, basis) {
     var key = from + ">" + to, l = linkByPair[key];
-    if (!l) { l = linkByPair[key] = { from: from, to: to, jobs: [] }; links.push(l); }
+    if (!l) { l = linkByPair[key] = { from: from, to: to, jobs: [], basis: basis }; links.push(l); }
     if (l.jobs.indexOf(job) < 0) l.jobs.push(job);
+    if (RANK[basis] < RANK[l.basis]) l.basis = basis;
   }
-  jobs.forEach(function (j, i) {
-    if (j.inputs.length && j.outputs.length) {
-      j.inputs.forEach(function (a) { j.outputs.forEach(function (b) { addLink("d" + a, "d" + b, i); }); });
-    } else if (j.inputs.length || j.outputs.length) {
-      var id = "j" + i;
-      nodes.push({ id: id, kind: "job", job: i, ns: "job: " + j.namespace, title: j.name, sub: "job (" + j.runs + " runs)" });
-      j.inputs.forEach(function (a) { addLink("d" + a, id, i); });
-      j.outputs.forEach(function (b) { addLink(id, "d" + b, i); });
+  (DATA.datasetEdges || []).forEach(function (e) {
+    e.jobs.forEach(function (x) { addLink("d" + e.from, "d" + e.to, x.job, x.basis); });
+  });
+  (DATA.jobLinks || []).forEach(function (x) {
+    var id = "j" + x.job;
+    if (!linkByPair["node " + id]) {
+      linkByPair["node " + id] = true;
+      nodes.push({ id: id, kind: "job", job: x.job, ns: "job: " + jobs[x.job].namespace, title: jobs[x.job].name,
+                   sub: "job (" + jobs[x.job].runs + " runs)" });
     }
+    if (x.role === "input") addLink("d" + x.dataset, id, x.job, "event");
+    else addLink(id, "d" + x.dataset, x.job, "event");
   });
   var byId = {};
   nodes.forEach(function (n) { byId[n.id] = n; n.out = []; n.inn = []; });
   links.forEach(function (l) { byId[l.from].out.push(l); byId[l.to].inn.push(l); });
 
-  // layers: longest path from the sources; back edges (cycles) are ignored
-  var state = {}, order = [];
-  function visit(n) {
-    state[n.id] = 1;
-    n.out.forEach(function (l) {
-      if (l.from === l.to) { l.back = true; return; }
-      var t = byId[l.to];
-      if (state[t.id] === 1) { l.back = true; return; }
-      if (!state[t.id]) visit(t);
-    });
-    state[n.id] = 2;
-    order.push(n);
-  }
-  nodes.slice().sort(function (a, b) { return a.inn.length - b.inn.length; }).forEach(function (n) { if (!state[n.id]) visit(n); });
-  order.reverse();
-  nodes.forEach(function (n) { n.layer = 0; });
-  order.forEach(function (n) {
-    n.out.forEach(function (l) { if (!l.back) { var t = byId[l.to]; t.layer = Math.max(t.layer, n.layer + 1); } });
-  });
-  var layers = [];
-  nodes.forEach(function (n) { (layers[n.layer] = layers[n.layer] || []).push(n); });
-  layers = layers.filter(Boolean);
-  layers.forEach(function (layer, i) {
-    layer.forEach(function (n) { n.layer = i; });
-    layer.sort(function (a, b) { return a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : (a.title < b.title ? -1 : 1); });
-    layer.forEach(function (n, k) { n.pos = k; });
-  });
-  function bary(n, dir) {
-    var ls = dir === "down" ? n.inn : n.out, s = 0, c = 0;
-    ls.forEach(function (l) { if (!l.back) { s += byId[dir === "down" ? l.from : l.to].pos; c++; } });
-    return c ? s / c : n.pos;
-  }
-  for (var sweep = 0; sweep < 4; sweep++) {
-    var dir = sweep % 2 ? "up" : "down";
-    var seq = dir === "down" ? layers : layers.slice().reverse();
-    seq.forEach(function (layer) {
-      var b = {}, nsB = {}, nsC = {};
-      layer.forEach(function (n) { b[n.id] = bary(n, dir); nsB[n.ns] = (nsB[n.ns] || 0) + b[n.id]; nsC[n.ns] = (nsC[n.ns] || 0) + 1; });
-      layer.sort(function (x, y) {
-        var gx = nsB[x.ns] / nsC[x.ns], gy = nsB[y.ns] / nsC[y.ns];
-        if (x.ns !== y.ns) return gx - gy || (x.ns < y.ns ? -1 : 1);
-        return b[x.id] - b[y.id] || (x.title < y.title ? -1 : 1);
+  // ---------------------------------------------------------------- layout
+  // Each connected part of the graph is laid out on its own, in layers from its sources (Sugiyama
+  // style: longest path, points for long edges, barycentre sweeps), then the parts are packed in
+  // rows, largest first, so a thousand small pipelines make a wall, not a 20 000 px column.
+  var DUMMY_NS = "\u0000", DUMMY_H = 6, PACK_GAP = 60, dummies = 0;
+  var comps = [], compOf = {};
+  nodes.forEach(function (n) {
+    if (compOf[n.id] !== undefined) return;
+    var c = { nodes: [] }, stack = [n], k = comps.length;
+    compOf[n.id] = k; comps.push(c);
+    while (stack.length) {
+      var m = stack.pop();
+      c.nodes.push(m);
+      [m.inn, m.out].forEach(function (ls) {
+        ls.forEach(function (l) {
+          [l.from, l.to].forEach(function (id) { if (compOf[id] === undefined) { compOf[id] = k; stack.push(byId[id]); } });
+        });
       });
+    }
+  });
+  function layoutComponent(c) {
+    var state = {}, order = [];
+    function visit(start) {  // iterative: a long chain must not overflow the stack; back edges break cycles
+      var stack = [[start, 0]];
+      state[start.id] = 1;
+      while (stack.length) {
+        var top = stack[stack.length - 1], n = top[0];
+        if (top[1] < n.out.length) {
+          var l = n.out[top[1]++], t = byId[l.to];
+          if (l.from === l.to || state[t.id] === 1) { l.back = true; continue; }
+          if (!state[t.id]) { state[t.id] = 1; stack.push([t, 0]); }
+        } else {
+          state[n.id] = 2; order.push(n); stack.pop();
+        }
+      }
+    }
+    c.nodes.slice().sort(function (a, b) { return a.inn.length - b.inn.length; }).forEach(function (n) { if (!state[n.id]) visit(n); });
+    order.reverse();
+    c.nodes.forEach(function (n) { n.layer = 0; });
+    order.forEach(function (n) {
+      n.out.forEach(function (l) { if (!l.back) { var t = byId[l.to]; t.layer = Math.max(t.layer, n.layer + 1); } });
+    });
+    // a source sits just before its first reader, not in the first column with long edges across
+    c.nodes.forEach(function (n) {
+      if (n.inn.some(function (l) { return !l.back; })) return;
+      var first = Infinity;
+      n.out.forEach(function (l) { if (!l.back) first = Math.min(first, byId[l.to].layer); });
+      if (first !== Infinity && first - 1 > n.layer) n.layer = first - 1;
+    });
+    var layers = [];
+    c.nodes.forEach(function (n) { (layers[n.layer] = layers[n.layer] || []).push(n); });
+    layers = layers.filter(Boolean);
+    layers.forEach(function (layer, i) { layer.forEach(function (n) { n.layer = i; }); });
+    // an edge across several layers passes through a point in each layer between (ordered with the
+    // nodes there instead of running behind them); those points gather between the groups
+    c.nodes.forEach(function (n) { n.lin = []; n.lout = []; });
+    c.nodes.forEach(function (n) {
+      n.out.forEach(function (l) {
+        if (l.back) return;
+        var b = byId[l.to], prev = n;
+        l.via = [];
+        for (var k = n.layer + 1; k < b.layer; k++) {
+          var d = { id: "v" + dummies++, kind: "dummy", ns: DUMMY_NS, title: "", layer: k, lin: [], lout: [] };
+          layers[k].push(d); l.via.push(d); byId[d.id] = d;
+          var seg = { from: prev.id, to: d.id }; prev.lout.push(seg); d.lin.push(seg);
+          prev = d;
+        }
+        var last = { from: prev.id, to: b.id }; prev.lout.push(last); b.lin.push(last);
+      });
+    });
+    layers.forEach(function (layer) {
+      layer.sort(function (a, b) { return a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : (a.title < b.title ? -1 : a.title > b.title ? 1 : 0); });
       layer.forEach(function (n, k) { n.pos = k; });
     });
-  }
-  var height = 0;
-  layers.forEach(function (layer) {
-    var y = 0, prev = null;
-    layer.forEach(function (n) {
-      if (prev !== null && prev !== n.ns) y += GROUP_GAP;
-      n.y = y + 16; y += NODE_H + GAP_Y; prev = n.ns;
+    function bary(n, dir) {
+      var ls = dir === "down" ? n.lin : n.lout, s = 0;
+      ls.forEach(function (l) { s += byId[dir === "down" ? l.from : l.to].pos; });
+      return ls.length ? s / ls.length : n.pos;
+    }
+    // crossings between adjacent layers (quadratic: only counted on parts small enough)
+    var segCount = 0;
+    layers.forEach(function (layer) { layer.forEach(function (n) { segCount += n.lout.length; }); });
+    function crossings() {
+      var total = 0;
+      layers.forEach(function (layer) {
+        var segs = [];
+        layer.forEach(function (n) { n.lout.forEach(function (l) { segs.push([n.pos, byId[l.to].pos]); }); });
+        for (var i = 0; i < segs.length; i++)
+          for (var j = i + 1; j < segs.length; j++)
+            if ((segs[i][0] - segs[j][0]) * (segs[i][1] - segs[j][1]) < 0) total++;
+      });
+      return total;
+    }
+    var measure = layers.length > 1 && segCount <= 1500, best = measure ? crossings() : 0, bestPos = null;
+    function keep() { bestPos = {}; layers.forEach(function (layer) { layer.forEach(function (n) { bestPos[n.id] = n.pos; }); }); }
+    keep();
+    for (var sweep = 0; layers.length > 1 && sweep < (measure ? 12 : 4) && !(measure && best === 0); sweep++) {
+      var dir = sweep % 2 ? "up" : "down";
+      (dir === "down" ? layers : layers.slice().reverse()).forEach(function (layer) {
+        var b = {}, nsB = {}, nsC = {};
+        layer.forEach(function (n) { b[n.id] = bary(n, dir); nsB[n.ns] = (nsB[n.ns] || 0) + b[n.id]; nsC[n.ns] = (nsC[n.ns] || 0) + 1; });
+        layer.sort(function (x, y) {
+          var gx = nsB[x.ns] / nsC[x.ns], gy = nsB[y.ns] / nsC[y.ns];
+          if (x.ns !== y.ns) return gx - gy || (x.ns < y.ns ? -1 : 1);
+          return b[x.id] - b[y.id] || (x.title < y.title ? -1 : x.title > y.title ? 1 : 0);
+        });
+        layer.forEach(function (n, k) { n.pos = k; });
+      });
+      if (!measure) keep();
+      else { var cr = crossings(); if (cr < best) { best = cr; keep(); } }
+    }
+    layers.forEach(function (layer) {
+      layer.forEach(function (n) { n.pos = bestPos[n.id]; });
+      layer.sort(function (x, y) { return x.pos - y.pos; });
     });
-    layer.h = y;
-    height = Math.max(height, y);
+    var height = 0;
+    layers.forEach(function (layer) {
+      var y = 0, prev = null;
+      layer.forEach(function (n) {
+        if (prev !== null && prev !== n.ns) y += GROUP_GAP;
+        n.y = y + 16; y += (n.kind === "dummy" ? DUMMY_H : NODE_H + GAP_Y); prev = n.ns;
+      });
+      layer.h = y;
+      height = Math.max(height, y);
+    });
+    layers.forEach(function (layer, i) {
+      var off = (height - layer.h) / 2;
+      layer.forEach(function (n) { n.y += off; n.x = i * (NODE_W + GAP_X); });
+    });
+    c.layers = layers;
+    c.w = layers.length * (NODE_W + GAP_X) - GAP_X;
+    c.h = height;
+  }
+  comps.forEach(layoutComponent);
+  comps.sort(function (a, b) { return b.nodes.length - a.nodes.length || b.w - a.w; });
+  var area = 0, widest = 0;
+  comps.forEach(function (c) { area += (c.w + PACK_GAP) * (c.h + PACK_GAP); widest = Math.max(widest, c.w); });
+  var aspect = Math.max(0.8, (window.innerWidth - 430) / Math.max(200, window.innerHeight - 45));
+  var rowW = Math.max(widest, Math.sqrt(area * aspect)), px = 0, py = 0, rowH = 0, graphW = 0;
+  comps.forEach(function (c) {
+    if (px > 0 && px + c.w > rowW) { px = 0; py += rowH + PACK_GAP; rowH = 0; }
+    c.layers.forEach(function (layer) { layer.forEach(function (n) { n.x += 20 + px; n.y += py; }); });
+    px += c.w + PACK_GAP; rowH = Math.max(rowH, c.h); graphW = Math.max(graphW, px - PACK_GAP);
   });
-  layers.forEach(function (layer, i) {
-    var off = (height - layer.h) / 2;
-    layer.forEach(function (n) { n.y += off; n.x = 20 + i * (NODE_W + GAP_X); });
-  });
+  var graphH = py + rowH;
 
   // ---------------------------------------------------------------- drawing
   var host = document.getElementById("graph");
@@ -119,14 +212,19 @@
   var marker = svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" });
   marker.appendChild(svg("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "#9aa3b5" }));
   defs.appendChild(marker);
+  var markerHl = marker.cloneNode(true);
+  markerHl.setAttribute("id", "arrow-hl");
+  markerHl.firstChild.setAttribute("fill", "#2b6cdf");
+  defs.appendChild(markerHl);
   root.appendChild(defs);
   var scene = svg("g");
   root.appendChild(scene);
   host.appendChild(root);
 
-  layers.forEach(function (layer) {
+  comps.forEach(function (c) { c.layers.forEach(function (layer) {
     var start = null;
     layer.forEach(function (n, k) {
+      if (n.kind === "dummy") return;
       if (start === null) start = n;
       var next = layer[k + 1];
       if (!next || next.ns !== n.ns) {
@@ -138,38 +236,71 @@
         start = null;
       }
     });
-  });
+  }); });
 
-  var edgeEls = [];
+  // job names on edges: only when there is more than one job to tell apart, and not on huge graphs
+  // (the tooltip always names them)
+  var edgeJobs = {};
+  links.forEach(function (l) { l.jobs.forEach(function (j) { edgeJobs[j] = true; }); });
+  var edgeEls = [], showLabels = links.length <= 600 && Object.keys(edgeJobs).length > 1;
+  var BASIS_TEXT = {
+    lineage: "the output's column lineage names this input",
+    event: "the output's own event lists this input",
+    coarse: "coarse: only an event listing every input and output of the run; a possible edge, not a known one"
+  };
   links.forEach(function (l) {
-    var a = byId[l.from], b = byId[l.to], d;
+    var a = byId[l.from], b = byId[l.to], d, lx, ly;
     var x1 = a.x + NODE_W, y1 = a.y + NODE_H / 2, x2 = b.x, y2 = b.y + NODE_H / 2;
-    if (l.back || x2 <= x1) {
+    if (l.from === l.to) {  // the output's lineage names the dataset itself (e.g. DELETE ... WHERE on it)
+      var sx = a.x + NODE_W - 40;
+      d = "M " + sx + " " + a.y + " C " + (sx - 10) + " " + (a.y - 34) + ", " + (x1 + 34) + " " + (a.y - 24) + ", " + x1 + " " + (a.y + 8);
+      lx = x1 + 10; ly = a.y - 22;
+    } else if (l.back || x2 <= x1) {
       var low = Math.max(a.y, b.y) + NODE_H + 30;
       d = "M " + x1 + " " + y1 + " C " + (x1 + 60) + " " + low + ", " + (x2 - 60) + " " + low + ", " + x2 + " " + y2;
+      lx = (x1 + x2) / 2; ly = low - 4;
     } else {
-      var mx = (x1 + x2) / 2;
-      d = "M " + x1 + " " + y1 + " C " + mx + " " + y1 + ", " + mx + " " + y2 + ", " + x2 + " " + y2;
+      var pts = [[x1, y1]];
+      l.via.forEach(function (v) { pts.push([v.x, v.y + DUMMY_H / 2], [v.x + NODE_W, v.y + DUMMY_H / 2]); });
+      pts.push([x2, y2]);
+      d = "M " + x1 + " " + y1;
+      for (var k = 1; k < pts.length; k++) {
+        var p0 = pts[k - 1], p1 = pts[k];
+        if (k % 2) { var mx = (p0[0] + p1[0]) / 2; d += " C " + mx + " " + p0[1] + ", " + mx + " " + p1[1] + ", " + p1[0] + " " + p1[1]; }
+        else d += " L " + p1[0] + " " + p1[1];
+      }
+      lx = (pts[0][0] + pts[1][0]) / 2; ly = (pts[0][1] + pts[1][1]) / 2 - 4;
     }
     var names = l.jobs.map(function (j) { return jobs[j].name; });
-    var p = svg("path", { "class": "edge", d: d, "data-from": l.from, "data-to": l.to, "data-jobs": names.join("|") });
-    var tip = svg("title"); tip.textContent = l.jobs.map(jobLabel).join("\n"); p.appendChild(tip);
+    var toJob = a.kind === "job" || b.kind === "job";
+    var p = svg("path", { "class": "edge" + (l.basis === "coarse" ? " coarse" : "") + (toJob ? " tojob" : ""), d: d,
+                          "data-from": l.from, "data-to": l.to, "data-jobs": names.join("|"),
+                          "data-basis": toJob ? (a.kind === "job" ? "writes" : "reads") : l.basis });
+    var tip = svg("title");
+    tip.textContent = l.jobs.map(jobLabel).join("\n") + "\n" + (toJob ? (a.kind === "job"
+      ? "written by the job; no upstream dataset is known" : "read by the job; feeds none of its outputs")
+      : BASIS_TEXT[l.basis]);
+    p.appendChild(tip);
     scene.appendChild(p);
-    var label = svg("text", { "class": "edgelabel", x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 4, "text-anchor": "middle" });
-    label.textContent = names[0].length > 28 ? names[0].slice(0, 27) + "…" : names[0];
-    if (names.length > 1) label.textContent += " +" + (names.length - 1);
-    scene.appendChild(label);
-    edgeEls.push({ link: l, el: p });
+    var label = null;
+    if (!toJob && showLabels) {
+      label = svg("text", { "class": "edgelabel", x: lx, y: ly, "text-anchor": "middle" });
+      label.textContent = (names[0].length > 28 ? names[0].slice(0, 27) + "…" : names[0]) +
+        (names.length > 1 ? " +" + (names.length - 1) : "") + (l.basis === "coarse" ? " (coarse)" : "");
+      scene.appendChild(label);
+    }
+    edgeEls.push({ link: l, el: p, label: label });
   });
 
   var nodeEls = {};
   nodes.forEach(function (n) {
     var g = svg("g", { "class": "node " + n.kind, transform: "translate(" + n.x + "," + n.y + ")", "data-id": n.id,
                        "data-label": n.kind === "dataset" ? datasets[n.ds].label : jobLabel(n.job) });
-    var r = svg("rect", { width: NODE_W, height: NODE_H });
-    r.style.borderLeft = "3px solid";
-    g.appendChild(r);
-    g.appendChild(svg("rect", { width: 4, height: NODE_H, fill: nsColor[n.kind === "dataset" ? n.ns : ""] || "#8b5cf6", stroke: "none" }));
+    g.appendChild(svg("rect", { width: NODE_W, height: NODE_H }));
+    var strip = svg("rect", { "class": "strip", x: 0.5, y: 0.5, width: 4, height: NODE_H - 1 });
+    strip.style.fill = nsColor[n.kind === "dataset" ? n.ns : ""] || "#8b5cf6";  // inline: beats the g.node rect rules
+    strip.style.stroke = "none";
+    g.appendChild(strip);
     var t = svg("text", { x: 10, y: 16 }); t.textContent = clip(n.title, 32); g.appendChild(t);
     var s = svg("text", { x: 10, y: 31, "class": "sub" }); s.textContent = clip(n.sub, 40); g.appendChild(s);
     var tip = svg("title"); tip.textContent = n.sub; g.appendChild(tip);
@@ -186,6 +317,17 @@
     row.appendChild(sw); row.appendChild(document.createTextNode(ns));
     legend.appendChild(row);
   });
+  function legendLine(cls, text, title) {
+    var row = el("div", { "class": "legend-edge", title: title });
+    row.appendChild(el("span", { "class": "ln " + cls }));
+    row.appendChild(document.createTextNode(text));
+    legend.appendChild(row);
+  }
+  legendLine("", "lineage: written from", "the output's column lineage (or its own event) names the input");
+  if (links.some(function (l) { return l.basis === "coarse"; }))
+    legendLine("coarse", "coarse: possibly written from", BASIS_TEXT.coarse);
+  if (nodes.some(function (n) { return n.kind === "job"; }))
+    legendLine("tojob", "read into no output / written from no known dataset", "edges to and from a job node");
   host.appendChild(legend);
 
   // pan and zoom
@@ -193,8 +335,8 @@
   function apply() { scene.setAttribute("transform", "translate(" + view.x + "," + view.y + ") scale(" + view.k + ")"); }
   function fit() {
     var w = host.clientWidth || 800, h = host.clientHeight || 600;
-    var gw = layers.length * (NODE_W + GAP_X) + 40, gh = height + 60;
-    view.k = Math.min(1.2, Math.max(0.15, Math.min(w / gw, h / gh)));
+    var gw = graphW + 40, gh = graphH + 60;
+    view.k = Math.min(1.2, Math.max(0.02, Math.min(w / gw, h / gh)));
     view.x = (w - gw * view.k) / 2; view.y = Math.max(10, (h - gh * view.k) / 2);
     apply();
   }
@@ -223,8 +365,8 @@
     var adj = direction === "up" ? up : down, start = colKey(ds, field), seen = {}, out = [];
     seen[start] = { hops: 0 };
     var queue = [[ds, field, 0]];
-    while (queue.length) {
-      var cur = queue.shift();
+    for (var qi = 0; qi < queue.length; qi++) {
+      var cur = queue[qi];
       (adj[colKey(cur[0], cur[1])] || []).forEach(function (e) {
         var nxt = direction === "up" ? e.from : e.to, k = colKey(nxt[0], nxt[1]);
         var item = seen[k];
@@ -250,8 +392,12 @@
   function showIntro() {
     clearPanel();
     panel.appendChild(el("h2", null, DATA.title));
-    panel.appendChild(el("p", { "class": "hint" }, datasets.length + " datasets, " + jobs.length + " jobs, " +
-      colEdges.length + " column edges. Click a dataset to see its columns; click a column to see where it comes from and where it goes."));
+    var dsLinks = links.filter(function (l) { return byId[l.from].kind === "dataset" && byId[l.to].kind === "dataset"; });
+    var coarse = dsLinks.filter(function (l) { return l.basis === "coarse"; }).length;
+    panel.appendChild(el("p", { "class": "hint", "data-testid": "intro" }, datasets.length + " datasets, " + jobs.length + " jobs, " +
+      dsLinks.length + " dataset edges" + (coarse ? " (" + coarse + " coarse)" : "") + ", " + colEdges.length +
+      " column edges. An edge means the output's lineage names the input" + (coarse ? "; a dashed one only that the run read it" : "") +
+      ". Click a dataset to see its columns; click a column to see where it comes from and where it goes."));
     if (DATA.notes && DATA.notes.length) {
       var ul = el("ul");
       DATA.notes.forEach(function (n) { ul.appendChild(el("li", null, n)); });
@@ -279,15 +425,30 @@
       nodeEls[id].classList.toggle("dim", !keep[id]);
       nodeEls[id].classList.remove("selected", "related");
     });
-    edgeEls.forEach(function (x) { var on = keep[x.link.from] && keep[x.link.to]; x.el.classList.toggle("hl", !!on); x.el.classList.toggle("dim", !on); });
+    edgeEls.forEach(function (x) { markEdge(x, !!(keep[x.link.from] && keep[x.link.to])); });
+  }
+  function markEdge(x, on) {
+    x.el.classList.toggle("hl", on); x.el.classList.toggle("dim", !on);
+    if (x.label) x.label.classList.toggle("dim", !on);
+  }
+  // a clicked node with its neighbours and the edges between them
+  function focusNode(id) {
+    var n = byId[id], keep = {};
+    keep[id] = true;
+    n.inn.concat(n.out).forEach(function (l) { keep[l.from] = true; keep[l.to] = true; });
+    Object.keys(nodeEls).forEach(function (k) {
+      nodeEls[k].classList.toggle("dim", !keep[k]);
+      nodeEls[k].classList.toggle("related", !!keep[k] && k !== id);
+      nodeEls[k].classList.toggle("selected", k === id);
+    });
+    edgeEls.forEach(function (x) { markEdge(x, x.link.from === id || x.link.to === id); });
   }
   function clearHighlight() {
     Object.keys(nodeEls).forEach(function (id) { nodeEls[id].classList.remove("dim", "selected", "related"); });
-    edgeEls.forEach(function (x) { x.el.classList.remove("hl", "dim"); });
+    edgeEls.forEach(function (x) { x.el.classList.remove("hl", "dim"); if (x.label) x.label.classList.remove("dim"); });
   }
   function showJob(j) {
-    clearPanel(); clearHighlight();
-    nodeEls["j" + j].classList.add("selected");
+    clearPanel(); focusNode("j" + j);
     panel.appendChild(el("h2", null, jobLabel(j)));
     panel.appendChild(el("p", { "class": "hint" }, jobs[j].runs + " runs"));
     panel.appendChild(el("h3", null, "reads"));
@@ -297,8 +458,7 @@
   }
   function showDataset(ds, selectedField) {
     var d = datasets[ds];
-    clearPanel(); clearHighlight();
-    nodeEls["d" + ds].classList.add("selected");
+    clearPanel(); focusNode("d" + ds);
     panel.appendChild(el("h2", { "data-testid": "dataset-title" }, d.label));
     panel.appendChild(el("p", { "class": "hint" }, d.namespace));
     panel.appendChild(el("h3", null, "columns"));
@@ -316,6 +476,24 @@
     panel.appendChild(ul);
     jobList("written by", d.writers);
     jobList("read by", d.readers);
+    datasetList("written from", byId["d" + ds].inn, "from", "upstream-datasets");
+    datasetList("feeds", byId["d" + ds].out, "to", "downstream-datasets");
+  }
+  function datasetList(title, ls, end, testid) {
+    ls = ls.filter(function (l) { return byId[l.from].kind === "dataset" && byId[l.to].kind === "dataset"; });
+    panel.appendChild(el("h3", null, title));
+    var ul = el("ul", { "data-testid": testid });
+    if (!ls.length) ul.appendChild(el("li", { "class": "hint" }, "none known"));
+    ls.forEach(function (l) {
+      var other = byId[l[end]].ds;
+      var li = el("li", { "class": "dataset-link", "data-dataset": datasets[other].label, "data-basis": l.basis });
+      li.appendChild(el("span", null, datasets[other].label + " "));
+      li.appendChild(el("span", { "class": "badge" + (l.basis === "coarse" ? " derived" : ""), title: BASIS_TEXT[l.basis] }, l.basis));
+      li.appendChild(el("div", { "class": "type" }, "by " + l.jobs.map(jobLabel).join(", ")));
+      li.addEventListener("click", function () { showDataset(other); });
+      ul.appendChild(li);
+    });
+    panel.appendChild(ul);
   }
   function edgeItem(item, direction) {
     var li = el("li", { "class": "lineage-item", "data-column": colLabel(item.ds, item.field), "data-hops": item.hops });

@@ -82,3 +82,12 @@ def test_two_real_pandas_jobs(tmp_path, ol_env, events_file, capsys):
     ops = [o for key, items in embedded["operations"].items() for o in items]
     extract_steps = {o["operation"] for o in ops if (o["location"] or "").startswith(f"{work / 'extract.py'}:")}
     assert {"pandas.read_csv", "Series.str.upper"} <= extract_steps, extract_steps
+    labels = [d["label"] for d in embedded["datasets"]]
+    edges = sorted((labels[e["from"]], labels[e["to"]], [(embedded["jobs"][x["job"]]["name"], x["basis"])
+                                                         for x in e["jobs"]]) for e in embedded["datasetEdges"])
+    assert edges == sorted([
+        (f("customers.csv"), f("stage.csv"), [("extract.py", "lineage")]),
+        (f("stage.csv"), f("report.csv"), [("report.py", "lineage")]),
+        (f("stage.csv"), f("names.csv"), [("report.py", "lineage")]),
+    ])
+    assert embedded["jobLinks"] == []

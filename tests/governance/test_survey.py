@@ -166,3 +166,73 @@ def Dataset_(namespace, name):
     from openlineage_monkeypatch.governance.synthetic import Dataset
 
     return Dataset(namespace, name)
+
+
+def test_dataset_lineage_follows_what_each_output_comes_from(survey_of):
+    from openlineage_monkeypatch.governance.synthetic import OTHER_PRODUCER
+
+    from .scenarios import A, B, FACTS, JOINED, STAGE_A, STAGE_B, SUMMARY, mixed_jobs
+
+    s = survey_of(mixed_jobs(OTHER_PRODUCER), all_producers=True).survey
+    edges = {(e["from"], e["to"], e["job"]["name"], e["basis"], e["runs"]) for e in s.dataset_lineage()}
+    lbl = {d: label(d, "")[:-1] for d in (A, B, STAGE_A, STAGE_B, JOINED, FACTS, SUMMARY)}
+    assert edges == {
+        (lbl[A], lbl[STAGE_A], "split", "lineage", 1),
+        (lbl[B], lbl[STAGE_B], "split", "lineage", 1),
+        (lbl[STAGE_A], lbl[JOINED], "split", "lineage", 1),
+        (lbl[B], lbl[JOINED], "split", "lineage", 1),
+        (lbl[STAGE_B], lbl[FACTS], "load", "event", 1),
+        (lbl[FACTS], lbl[FACTS], "dedupe", "lineage", 1),  # the lineage names the table itself
+        (lbl[FACTS], lbl[SUMMARY], "summarize", "coarse", 1),
+        (lbl[STAGE_B], lbl[SUMMARY], "summarize", "coarse", 1),
+    }
+    gaps = s.gaps()["outputsWithoutColumnLineage"]
+    assert [(g["job"], g["dataset"], g["upstream"]) for g in gaps] == [
+        ("bi/summarize", lbl[SUMMARY], "every input of the run (coarse)"),
+        ("etl/load", lbl[FACTS], "inputs of its own events")]
+    # the transitive answers are column-based: nothing through an input the lineage does not name
+    down = s.closure(col(A, "x"))
+    assert set(down) == {col(STAGE_A, "x"), col(JOINED, "x")}
+    assert set(s.closure(col(B, "k"))) == {col(STAGE_B, "k"), col(JOINED, "k"), col(JOINED, "x"), col(JOINED, "y")}
+    assert set(s.closure(col(JOINED, "y"), "up")) == {col(B, "y"), col(B, "k"), col(STAGE_A, "k"), col(A, "k")}
+    # FACTS has no column lineage from stage/b: the column trail ends there (and the gap says so)
+    assert set(s.closure(col(STAGE_B, "y"))) == set()
+    deps = {d["label"] for d in s.dependencies()}
+    assert label(STAGE_B, "y") not in deps and label(A, "x") in deps
+
+
+def test_dataset_lineage_of_runs_with_and_without_column_lineage(survey_of):
+    """Per run: one run with column lineage, one where only the event says where the output came from."""
+    from openlineage_monkeypatch.governance.synthetic import EventSet
+
+    from .scenarios import A, B, STAGE_A
+
+    events = EventSet("2026-05-02T00:00:00+00:00")
+    run = events.run("copy", at=0)
+    run.read(A).read(B)
+    run.write(STAGE_A, {"k": [A.field("k")], "x": [A.field("x")]})
+    run.complete()
+    run = events.run("copy", at=1)
+    run.read(A).read(B)
+    run.write(STAGE_A, None, inputs=[A, B])
+    run.complete()
+    rows = survey_of(events).survey.dataset_lineage()
+    assert [(e["from"], e["basis"], e["runsByBasis"]) for e in rows] == [
+        ("file:/in/a.csv", "lineage", {"event": 1, "lineage": 1}), ("file:/in/b.csv", "event", {"event": 1})]
+
+
+def test_reports_show_the_dataset_lineage_and_outputs_without_column_lineage(survey_of):
+    from openlineage_monkeypatch.governance.report import render_text
+    from openlineage_monkeypatch.governance.reporthtml import render_report
+    from openlineage_monkeypatch.governance.synthetic import OTHER_PRODUCER
+
+    from .scenarios import mixed_jobs
+
+    data = survey_of(mixed_jobs(OTHER_PRODUCER), all_producers=True).survey.to_dict()
+    assert len(data["datasetLineage"]) == 8
+    text = render_text(data)
+    section = text[text.index("DATASET LINEAGE"):text.index("COLUMN USE")]
+    assert "s3://lake/stage/b.parquet" in section and "coarse" in section and "event" in section
+    assert "outputs without column lineage: 2" in text
+    page = render_report(data)
+    assert "<h2>Dataset lineage</h2>" in page and "<h3>Outputs without column lineage</h3>" in page

@@ -126,3 +126,46 @@ def test_survey_html_report_embeds_the_view(browser, tmp_path):
     assert "snowflake://acme-xy123/DB.PUBLIC.CUSTOMERS.EMAIL_NORM" in report
     assert problems == []
     assert [r for r in requests if not r.startswith("file://")] == []
+
+
+def test_view_draws_only_the_dataset_edges_the_lineage_supports(browser, tmp_path):
+    from openlineage_monkeypatch.governance.synthetic import OTHER_PRODUCER
+
+    from .scenarios import mixed_jobs
+
+    events = tmp_path / "events.ndjson"
+    mixed_jobs(OTHER_PRODUCER).write(events)
+    out = tmp_path / "lineage.html"
+    assert main(["view", str(events), "--all-producers", "--out", str(out)]) == 0
+    page, problems, requests = _open(browser, out)
+    ids = dict(page.locator("g.node").evaluate_all("els => els.map(e => [e.dataset.id, e.dataset.label])"))
+    edges = sorted(page.locator("path.edge").evaluate_all(
+        "els => els.map(e => [e.dataset.from, e.dataset.to, e.dataset.jobs, e.dataset.basis, e.classList.contains('coarse')])"))
+    named = sorted((ids[f], ids[t], jobs, basis, coarse) for f, t, jobs, basis, coarse in edges)
+    assert named == sorted([
+        ("file:/in/a.csv", "s3://lake/stage/a.parquet", "split", "lineage", False),
+        ("file:/in/b.csv", "s3://lake/stage/b.parquet", "split", "lineage", False),
+        ("s3://lake/stage/a.parquet", "s3://lake/out/joined.parquet", "split", "lineage", False),
+        ("file:/in/b.csv", "s3://lake/out/joined.parquet", "split", "lineage", False),
+        ("s3://lake/stage/b.parquet", "snowflake://acme-xy123/DB.PUBLIC.FACTS", "load", "event", False),
+        ("snowflake://acme-xy123/DB.PUBLIC.FACTS", "snowflake://acme-xy123/DB.PUBLIC.FACTS", "dedupe", "lineage",
+         False),
+        ("snowflake://acme-xy123/DB.PUBLIC.FACTS", "file:/out/summary.csv", "summarize", "coarse", True),
+        ("s3://lake/stage/b.parquet", "file:/out/summary.csv", "summarize", "coarse", True),
+        # the listing feeds no output of the load job: drawn to the job, not to the table
+        ("s3://lake/stage/", "etl/load", "load", "reads", False),
+    ])
+    assert sorted(page.locator("g.node.job").evaluate_all("els => els.map(e => e.dataset.label)")) == ["etl/load"]
+    legend = page.locator("#legend").inner_text()
+    assert "coarse" in legend and "read into no output" in legend
+    page.locator("g.node[data-label='file:/out/summary.csv']").click()
+    upstream = page.locator("[data-testid=upstream-datasets] li.dataset-link")
+    assert sorted(upstream.evaluate_all("els => els.map(e => [e.dataset.dataset, e.dataset.basis])")) == [
+        ["s3://lake/stage/b.parquet", "coarse"], ["snowflake://acme-xy123/DB.PUBLIC.FACTS", "coarse"]]
+    page.locator("g.node[data-label='s3://lake/stage/a.parquet']").click()
+    assert page.locator("[data-testid=upstream-datasets] li.dataset-link").evaluate_all(
+        "els => els.map(e => e.dataset.dataset)") == ["file:/in/a.csv"]
+    assert page.locator("[data-testid=downstream-datasets] li.dataset-link").evaluate_all(
+        "els => els.map(e => e.dataset.dataset)") == ["s3://lake/out/joined.parquet"]
+    assert problems == []
+    assert [r for r in requests if not r.startswith("file://")] == []
