@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import weakref
 
 from ... import _guard, naming, run
 from ...lineage import facets, model, seam, table
@@ -227,10 +228,29 @@ def _index_levels(index) -> list[tuple[object, str]]:
     return [(name, dtype_name(levels[i].dtype) if levels is not None else "object") for i, name in enumerate(names)]
 
 
+_last_columns: tuple = (None, ())  # (weak reference to a columns Index, its labels)
+
+
+def column_labels(frame) -> list:
+    """frame.columns as a list. Converting an Arrow-backed Index costs microseconds each time; an
+    Index is immutable, so the labels of the last one seen are kept (the Index only weakly)."""
+    global _last_columns
+    index = frame.columns
+    ref, labels = _last_columns
+    if ref is not None and ref() is index:
+        return list(labels)
+    labels = index.tolist()
+    try:
+        _last_columns = (weakref.ref(index), tuple(labels))
+    except TypeError:
+        pass
+    return labels
+
+
 def column_dtypes(frame) -> list[tuple[object, str]]:
     """(label, dtype name) of each column. `frame.dtypes` builds a Series (tens of µs even for two
     columns); the block manager's array of dtypes is what it is built from."""
-    labels = frame.columns.tolist()
+    labels = column_labels(frame)
     try:
         dtypes = frame._mgr.get_dtypes()
         if len(dtypes) != len(labels):
@@ -352,7 +372,7 @@ def output_names(obj, writer: str, options: dict, prov=None) -> tuple[list[tuple
     if writer == "to_xml":
         chosen = [c for key in ("attr_cols", "elem_cols") for c in (options.get(key) or ())]
         columns = chosen or None
-    labels = list(columns) if columns is not None else list(obj.columns)
+    labels = list(columns) if columns is not None else column_labels(obj)
     header = options.get("header")
     aliases = list(header) if writer in ("to_csv", "to_excel") and isinstance(header, (list, tuple)) else None
     for position, label in enumerate(labels):
