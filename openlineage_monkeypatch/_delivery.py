@@ -393,30 +393,8 @@ def _daemonize() -> None:
         pass
 
 
-def _lower_priority() -> None:
-    """Background work: on a busy machine the job goes first. Our session is our own, and Linux
-    schedules each session as one group (autogroup) whatever its processes' nice values: the
-    group's niceness is set too, or the delivery process would get as much CPU as the whole job."""
-    try:
-        nice = int(os.environ.get("OPENLINEAGE_MONKEYPATCH_DELIVERY_NICE", "10"))
-    except ValueError:
-        return
-    if nice <= 0:
-        return
-    try:
-        os.nice(nice)
-    except OSError:
-        pass
-    try:
-        with open("/proc/self/autogroup", "w") as handle:
-            handle.write(str(min(nice, 19)))
-    except OSError:  # not Linux, or autogroups off
-        pass
-
-
 def main() -> None:
     _daemonize()
-    _lower_priority()
     try:
         os.fstat(STATUS_FD)
         status = STATUS_FD
