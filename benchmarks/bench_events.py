@@ -69,6 +69,9 @@ def measure(transport: str, n: int, reps: int, receiver: Receiver | None) -> lis
             events = sub / "events.ndjson"
             if receiver:
                 result.data["delivered"] = receiver.count() - before
+            elif transport == "embedded":
+                found = list((sub / "olmp-data" / "events").rglob("*.ndjson"))
+                result.data["delivered"] = sum(sum(1 for _ in f.open()) for f in found)
             else:
                 result.data["delivered"] = sum(1 for _ in events.open()) if events.exists() else 0
             spool = list((sub / "olmp-data").rglob("spool-*.ndjson"))
@@ -76,7 +79,8 @@ def measure(transport: str, n: int, reps: int, receiver: Receiver | None) -> lis
             return result
 
         p, i = h.alternate(plain, instrumented, reps=reps, warmup=0, progress=f"events {transport}")
-        label = "file transport" if transport == "file" else "HTTP receiver, 100 ms per request"
+        label = {"file": "OpenLineage file transport", "http": "HTTP receiver, 100 ms per request",
+                 "embedded": "embedded default event file"}[transport]
         body = h.ratio_stats([r["body"] for r in p], [r["body"] for r in i])
         cpu = h.ratio_stats([r["cpu"] for r in p], [r["cpu"] for r in i])
         wall = h.ratio_stats([r.wall for r in p], [r.wall for r in i])
@@ -100,7 +104,8 @@ def measure(transport: str, n: int, reps: int, receiver: Receiver | None) -> lis
 def run(quick: bool = False, reps: int | None = None) -> list[dict]:
     n = 2000 if quick else 10_000
     reps = reps or (2 if quick else 4)
-    rows = measure("file", n, reps, None)
+    rows = measure("embedded", n, reps, None)
+    rows += measure("file", n, reps, None)
     receiver = Receiver(0.1)
     try:
         rows += measure("http", n, reps, receiver)

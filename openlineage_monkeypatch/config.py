@@ -117,6 +117,23 @@ def default_data_dir(environ=os.environ) -> str:
     return os.path.join(base, "openlineage-monkeypatch")
 
 
+def client_config_file(environ=os.environ, cwd: str | None = None) -> str | None:
+    """The openlineage.yml the OpenLineage client would read: $OPENLINEAGE_CONFIG, ./openlineage.yml,
+    ~/.openlineage/openlineage.yml (absolute path), or None."""
+    candidates = [
+        environ.get("OPENLINEAGE_CONFIG"),
+        os.path.join(cwd or _cwd(), "openlineage.yml"),
+        os.path.join(os.path.expanduser("~/.openlineage"), "openlineage.yml"),
+    ]
+    for path in candidates:
+        try:
+            if path and os.path.isfile(path) and os.access(path, os.R_OK):
+                return os.path.abspath(path)
+        except OSError:
+            continue
+    return None
+
+
 def client_transport_configured(environ=os.environ, cwd: str | None = None) -> bool:
     """Whether the OpenLineage client would find a transport of the user's own.
 
@@ -127,18 +144,7 @@ def client_transport_configured(environ=os.environ, cwd: str | None = None) -> b
         return True
     if any(key.startswith("OPENLINEAGE__TRANSPORT") for key in environ):
         return True
-    candidates = [
-        environ.get("OPENLINEAGE_CONFIG"),
-        os.path.join(cwd or _cwd(), "openlineage.yml"),
-        os.path.join(os.path.expanduser("~/.openlineage"), "openlineage.yml"),
-    ]
-    for path in candidates:
-        try:
-            if path and os.path.isfile(path) and os.access(path, os.R_OK):
-                return True
-        except OSError:
-            continue
-    return False
+    return client_config_file(environ, cwd) is not None
 
 
 class Settings:
@@ -147,7 +153,7 @@ class Settings:
     __slots__ = (
         "namespace", "job_name", "parent_id", "root_parent_id", "flush_timeout", "queue_size",
         "data_dir", "spool_dir", "sql_text", "log", "log_level", "fault", "fault_targets", "disabled",
-        "retry_after", "delivery_timeout", "own_transport", "error_detail",
+        "retry_after", "delivery_timeout", "own_transport", "error_detail", "config_file",
     )
 
     def __init__(self, environ=os.environ) -> None:
@@ -178,8 +184,11 @@ class Settings:
         self.disabled = disabled_integrations(environ)
         self.retry_after = _float(environ, RETRY_AFTER, 30.0)
         try:
-            self.own_transport = client_transport_configured(environ)
+            self.config_file = client_config_file(environ)
+            self.own_transport = self.config_file is not None or bool(environ.get("OPENLINEAGE_URL")) or any(
+                key.startswith("OPENLINEAGE__TRANSPORT") for key in environ)
         except Exception:  # noqa: BLE001
+            self.config_file = None
             self.own_transport = False
 
     @property

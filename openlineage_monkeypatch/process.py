@@ -277,8 +277,8 @@ def _on_signal(signum, frame):
             current.finish("ABORT", message=f"terminated by signal {signum}", timeout=_remaining_bound())
         em = emitter._emitter
         if em is not None and em.pid == os.getpid():
-            # a finish or flush that this signal interrupted: use what is left of its bound
-            em.flush(em.remaining())
+            # a finish this signal interrupted: finish its work within what is left of its bound
+            em.close(em.remaining())
     except BaseException:  # noqa: BLE001
         pass
     signal.signal(signum, signal.SIG_DFL)
@@ -521,7 +521,14 @@ def _worker_setup(*args, **kwargs) -> None:
         signal.signal(signum, _on_finish_signal)
 
 
+_finishing = False
+
+
 def _on_finish_signal(signum, frame) -> None:
+    global _finishing
+    if _finishing:  # the pool re-sends the signal until we answer: one handler at a time does the work
+        return
+    _finishing = True
     try:
         from . import run
 
@@ -534,6 +541,8 @@ def _on_finish_signal(signum, frame) -> None:
             pass
     except BaseException:  # noqa: BLE001
         pass
+    finally:
+        _finishing = False
 
 
 def _patch_pool(module) -> None:
@@ -554,34 +563,53 @@ def _patch_pool(module) -> None:
     _saved.append((cls, "_terminate_pool", method, cls.__dict__["_terminate_pool"]))
 
 
+RESEND_EVERY = 0.05
+
+
 def _let_workers_finish(pool) -> None:
-    """Ask live workers to end their runs, and wait (at most the flush bound) until they say so."""
+    """Ask live workers to end their runs, and wait (at most the flush bound) until they say so.
+
+    The signal is sent again every RESEND_EVERY seconds until a worker answers: a signal that lands
+    between CPython's check for pending signals and the wait it then blocks in (the worker idles on
+    the task queue's lock) would otherwise only run its handler when the wait ends, i.e. never, and
+    that worker's run would end with no final event. A second signal interrupts the wait itself.
+    """
     import time
 
     signum = finish_signal()
     if signum is None or not _installed:
         return
     runs = config.settings().runs_dir
-    asked = []
+    waiting = {}
     for worker in list(pool or ()):
         pid = getattr(worker, "pid", None)
         try:
             if pid and worker.exitcode is None:
-                os.kill(pid, signum)
-                asked.append(pid)
-        except (OSError, ValueError, AssertionError):
+                waiting[pid] = worker
+        except (ValueError, AssertionError):
             continue
     deadline = time.monotonic() + config.settings().flush_timeout
-    waiting = set(asked)
+    next_signal = 0.0
     while waiting and time.monotonic() < deadline:
-        for pid in list(waiting):
+        now = time.monotonic()
+        for pid, worker in list(waiting.items()):
             marker = os.path.join(runs, f"{_ACK_PREFIX}{pid}")
             if os.path.exists(marker):
-                waiting.discard(pid)
+                waiting.pop(pid)
                 try:
                     os.unlink(marker)
                 except OSError:
                     pass
+                continue
+            try:
+                if worker.exitcode is not None:
+                    waiting.pop(pid)
+                elif now >= next_signal:
+                    os.kill(pid, signum)
+            except (OSError, ValueError, AssertionError):
+                waiting.pop(pid, None)
+        if now >= next_signal:
+            next_signal = now + RESEND_EVERY
         if waiting:
             time.sleep(0.01)
 

@@ -36,6 +36,8 @@ REDACTED = "***"
 
 def strip_userinfo(url: str) -> str:
     """`s3://key:secret@bucket/x` -> `s3://bucket/x`; `https://user:tok@host` -> `https://host`."""
+    if "@" not in url:  # both patterns need one (a local path, on every read and write)
+        return url
     return _URL_USERINFO.sub(r"\g<scheme>", _STORE_USERINFO.sub(r"\g<scheme>", url))
 
 

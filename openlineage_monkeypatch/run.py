@@ -21,19 +21,17 @@ import sys
 import threading
 import time
 import traceback
-from datetime import datetime, timezone
 
 from . import _guard, _log, config
 from ._version import __version__
 from .emitter import emitter
-from .events import DatasetRecord, EventRecord
+from .events import DatasetRecord, EventRecord, iso_time
 from .naming import DatasetId
 
 PROCESS_START = config.PROCESS_START
 
 
-def now_iso(ts: float | None = None) -> str:
-    return datetime.fromtimestamp(ts if ts is not None else time.time(), timezone.utc).isoformat()
+now_iso = iso_time
 
 
 def uuid7() -> str:
@@ -205,7 +203,57 @@ def _git_location(script: str) -> dict | None:
     return data
 
 
+class DatasetSnapshot(DatasetRecord):
+    """A dataset as one event shows it: references to the state's data at that moment (which is never
+    changed in place afterwards, see DatasetState), turned into facet data on our background thread."""
+
+    __slots__ = ("fields", "actions", "system", "lineage", "operations")
+
+    def __init__(self, state: "DatasetState", with_lineage: bool) -> None:
+        self.namespace = state.id.namespace
+        self.name = state.id.name
+        self.facets = state.facets
+        self.input_facets = state.input_facets
+        self.output_facets = state.output_facets
+        self.fields = state.fields
+        self.actions = state.actions
+        self.system = state.system
+        self.lineage = state.lineage if with_lineage else None
+        self.operations = state.operations if with_lineage else None
+
+    def parts(self) -> tuple[dict, dict, dict]:
+        facets = dict(self.facets)
+        if self.fields:
+            facets["schema"] = {"fields": [{"name": n, "type": t} if t else {"name": n} for n, t in self.fields.items()]}
+        if self.actions:
+            facets["monkeypatch_access"] = {"actions": access_entries(self.actions), "system": self.system}
+        if self.lineage:
+            facets["columnLineage"] = self.lineage
+        if self.operations and self.operations.get("fields"):
+            facets["monkeypatch_columnOperations"] = self.operations
+        return facets, self.input_facets, self.output_facets
+
+
+def access_entries(actions: dict) -> list[dict]:
+    entries = []
+    for (action, api, object_type, object_name), (count, failed) in sorted(actions.items(), key=lambda kv: str(kv[0])):
+        item = {"action": action, "count": count}
+        if failed:
+            item["failed"] = failed
+        if api:
+            item["api"] = api
+        if object_type:
+            item["objectType"] = object_type
+        if object_name:
+            item["object"] = object_name
+        entries.append(item)
+    return entries
+
+
 class DatasetState:
+    """What the run knows about one dataset. Its dicts are replaced, never changed in place, so an
+    event can refer to them as they are now (a snapshot costs nothing) while the run goes on."""
+
     __slots__ = ("id", "fields", "facets", "actions", "lineage", "operations", "refs", "system",
                  "input_facets", "output_facets", "is_input")
 
@@ -213,7 +261,7 @@ class DatasetState:
         self.id = dataset
         self.fields: dict[str, str | None] = {}
         self.facets: dict = {}
-        self.actions: dict[tuple, list] = {}
+        self.actions: dict[tuple, tuple[int, int]] = {}
         self.lineage: dict | None = None
         self.operations: dict | None = None
         self.refs: set[DatasetId] = set()
@@ -223,46 +271,43 @@ class DatasetState:
         self.is_input = is_input
 
     def add_fields(self, fields) -> None:
+        current = self.fields
+        changed = None
         for name, type_ in fields:
             name = str(name)
-            if type_ is not None or name not in self.fields:
-                self.fields[name] = None if type_ is None else str(type_)
+            type_ = None if type_ is None else str(type_)
+            known = changed if changed is not None else current
+            if name in known and (type_ is None or known[name] == type_):
+                continue
+            if changed is None:
+                changed = dict(current)
+            changed[name] = type_
+        if changed is not None:
+            self.fields = changed
 
     def add_action(self, action: str | None, api: str | None, failed: bool = False, object_type: str | None = None,
                    object_name: str | None = None):
         if not action:
             return
-        entry = self.actions.setdefault((action, api, object_type, object_name), [0, 0])
-        entry[0] += 1
-        if failed:
-            entry[1] += 1
+        key = (action, api, object_type, object_name)
+        count, failures = self.actions.get(key, (0, 0))
+        actions = dict(self.actions)
+        actions[key] = (count + 1, failures + (1 if failed else 0))
+        self.actions = actions
 
-    def record(self, with_lineage: bool) -> DatasetRecord:
-        facets = dict(self.facets)
-        if self.fields:
-            facets["schema"] = {"fields": [{"name": n, "type": t} if t else {"name": n} for n, t in self.fields.items()]}
-        if self.actions:
-            actions = []
-            for (action, api, object_type, object_name), (count, failed) in sorted(self.actions.items(),
-                                                                                   key=lambda kv: str(kv[0])):
-                item = {"action": action, "count": count}
-                if failed:
-                    item["failed"] = failed
-                if api:
-                    item["api"] = api
-                if object_type:
-                    item["objectType"] = object_type
-                if object_name:
-                    item["object"] = object_name
-                actions.append(item)
-            facets["monkeypatch_access"] = {"actions": actions, "system": self.system}
-        if with_lineage:
-            if self.lineage:
-                facets["columnLineage"] = self.lineage
-            if self.operations and self.operations.get("fields"):
-                facets["monkeypatch_columnOperations"] = self.operations
-        return DatasetRecord(self.id.namespace, self.id.name, facets, dict(self.input_facets),
-                             dict(self.output_facets))
+    def adopt(self, other: "DatasetState") -> None:
+        """Take over the actions recorded on this dataset before it became an input or output."""
+        if other.system and not self.system:
+            self.system = other.system
+        if other.actions:
+            actions = dict(self.actions)
+            for key, (count, failed) in other.actions.items():
+                before = actions.get(key, (0, 0))
+                actions[key] = (before[0] + count, before[1] + failed)
+            self.actions = actions
+
+    def record(self, with_lineage: bool) -> DatasetSnapshot:
+        return DatasetSnapshot(self, with_lineage)
 
 
 class ProcessRun:
@@ -284,6 +329,10 @@ class ProcessRun:
         self.inputs: dict[DatasetId, DatasetState] = {}
         self.outputs: dict[DatasetId, DatasetState] = {}
         self.failed_access: dict[tuple, int] = {}
+        # metadata accesses (head, list, presign, abort, USAGE ...) on datasets the run neither read nor
+        # wrote: (dataset, output side) -> state holding only actions; reported in a run facet
+        self.metadata: dict[tuple[DatasetId, bool], DatasetState] = {}
+        self._base_facets: dict | None = None
         self.extraction_errors: list[dict] = []
         self.opaque: set[str] = set()
         self.approximate_columns = 0
@@ -325,20 +374,27 @@ class ProcessRun:
         return dict(self._job_facets)
 
     def base_run_facets(self) -> dict:
-        facets: dict = {}
-        parent = self.parent_facet()
-        if parent:
-            facets["parent"] = parent
-        return facets
+        """The run facets of every event: parent (when there is one) and processing_engine (DataHub takes
+        the orchestrator from it; without it on each event one run splits over two DataFlows)."""
+        base = self._base_facets
+        if base is None:
+            base = {"processing_engine": self.engine_facet()}
+            parent = self.parent_facet()
+            if parent:
+                base["parent"] = parent
+            self._base_facets = base
+        return dict(base)
 
     def _record(self, event_type: str, *, event_time: float | None = None, inputs=(), outputs=(), run_facets=None,
                 job_facets=None, full_job_facets: bool = False) -> EventRecord:
         facets = self.base_run_facets()
-        facets.update(run_facets or {})
+        if run_facets:
+            facets.update(run_facets)
         jf = self.job_facets() if full_job_facets else {}
-        jf.update(job_facets or {})
-        return EventRecord(event_type, now_iso(event_time), self.run_id, self.job_namespace, self.job_name,
-                           facets, jf, list(inputs), list(outputs))
+        if job_facets:
+            jf.update(job_facets)
+        return EventRecord(event_type, time.time() if event_time is None else event_time, self.run_id,
+                           self.job_namespace, self.job_name, facets, jf, list(inputs), list(outputs))
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -352,8 +408,7 @@ class ProcessRun:
             self.allocate()
             self.started = True
             self.start_time = event_time or time.time()
-            record = self._record("START", event_time=self.start_time, full_job_facets=True,
-                                  run_facets={"processing_engine": self.engine_facet()})
+            record = self._record("START", event_time=self.start_time, full_job_facets=True)
             em = emitter()
             em.run_id, em.job_name = self.run_id, self.job_name
             em.submit(record)
@@ -365,6 +420,20 @@ class ProcessRun:
     @staticmethod
     def engine_facet() -> dict:
         return {"version": sys.version.split()[0], "name": "python", "openlineageAdapterVersion": __version__}
+
+    def metadata_facet(self) -> dict | None:
+        """monkeypatch_metadataAccess data: accesses to datasets that were neither read nor written."""
+        accesses = []
+        for (dataset, output), state in sorted(self.metadata.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            for entry in access_entries(state.actions):
+                entry.pop("failed", None)
+                item = {"namespace": dataset.namespace, "name": dataset.name, **entry}
+                if state.system:
+                    item["system"] = state.system
+                if output:
+                    item["output"] = True
+                accesses.append(item)
+        return {"accesses": accesses} if accesses else None
 
     def instrumentation_facet(self) -> dict:
         from . import registry
@@ -405,14 +474,16 @@ class ProcessRun:
                     return
                 self.ensure_started(event_time=self.process_start)
             self.closing = True
-            run_facets = {"processing_engine": self.engine_facet(),
-                          "monkeypatch_instrumentation": self.instrumentation_facet()}
+            run_facets = {"monkeypatch_instrumentation": self.instrumentation_facet()}
             if event_type == "FAIL" or error is not None or message:
                 run_facets["errorMessage"] = _error_facet(error, message)
             if self.failed_access:
                 run_facets["monkeypatch_failedAccess"] = {"accesses": [
                     {"namespace": ns, "name": name, "action": action, "error": err, "count": count}
                     for (ns, name, action, err), count in sorted(self.failed_access.items())]}
+            metadata = self.metadata_facet()
+            if metadata:
+                run_facets["monkeypatch_metadataAccess"] = metadata
             if self.extraction_errors:
                 run_facets["extractionError"] = {"totalTasks": len(self.extraction_errors),
                                                  "failedTasks": len(self.extraction_errors),
@@ -429,7 +500,7 @@ class ProcessRun:
             emitter().submit(record)
             self.finished = True
         if flush:
-            emitter().flush(timeout)
+            emitter().close(timeout)
 
     def child_started(self) -> bool:
         if not self.children or self.run_id is None:
@@ -449,6 +520,10 @@ class ProcessRun:
         state = table.get(dataset)
         if state is None:
             state = table[dataset] = DatasetState(dataset, is_input)
+            if self.metadata:
+                earlier = self.metadata.pop((dataset, not is_input), None)
+                if earlier is not None:
+                    state.adopt(earlier)
         return state
 
     def read(self, dataset: DatasetId, fields=None, *, facets=None, input_facets=None, action=None, system=None,
@@ -460,9 +535,9 @@ class ProcessRun:
             if fields:
                 state.add_fields(fields)
             if facets:
-                state.facets.update(facets)
+                state.facets = {**state.facets, **facets}
             if input_facets:
-                state.input_facets.update(input_facets)
+                state.input_facets = {**state.input_facets, **input_facets}
             if system:
                 state.system = system
             state.add_action(action, api, object_type=object_type, object_name=object_name)
@@ -484,9 +559,9 @@ class ProcessRun:
                 self.approximate_columns += sum(
                     1 for v in ((operations or {}).get("fields") or {}).values() if v.get("approximate"))
             if facets:
-                state.facets.update(facets)
+                state.facets = {**state.facets, **facets}
             if output_facets:
-                state.output_facets.update(output_facets)
+                state.output_facets = {**state.output_facets, **output_facets}
             if system:
                 state.system = system
             state.add_action(action, api, object_type=object_type, object_name=object_name)
@@ -519,7 +594,13 @@ class ProcessRun:
         if not self.ensure_started():
             return
         with self.lock:
-            state = self._state(self.outputs if output else self.inputs, dataset, not output)
+            # on a dataset the run reads or writes, the action joins its access facet; otherwise it is a
+            # metadata access (head, list, presign, USAGE ...): kept out of inputs and outputs
+            state = (self.outputs if output else self.inputs).get(dataset)
+            if state is None:
+                state = self.metadata.get((dataset, output))
+                if state is None:
+                    state = self.metadata[(dataset, output)] = DatasetState(dataset, not output)
             if system:
                 state.system = system
             state.add_action(action, api, object_type=object_type, object_name=object_name)

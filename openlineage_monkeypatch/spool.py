@@ -1,17 +1,125 @@
-"""Replaying spooled events: each event is delivered at most once, however often replay runs.
+"""The spool: events that could not be delivered, as NDJSON, and their replay.
 
-A spool file is NDJSON written by the emitter. Replay takes an exclusive lock on the file, skips the
-lines a previous replay already delivered (counted in `<file>.sent`, rewritten atomically after
-every delivered line), and renames the file to `<file>.replayed` once everything is through.
+Writing: `Spool.append(lines)` appends whole lines under an exclusive lock, in the spool folder
+(OPENLINEAGE_MONKEYPATCH_SPOOL_DIR, default <data dir>/spool), falling back once to the temporary
+folder when that folder cannot be written; a full disk never leaves half a line behind.
+
+Replay: each event is delivered at most once, however often replay runs. Replay takes an exclusive
+lock on the file, skips the lines a previous replay already delivered (counted in `<file>.sent`,
+rewritten atomically after every delivered line), and renames the file to `<file>.replayed` once
+everything is through.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 from typing import Iterable
 
-from . import config
+from . import _log, config
+
+
+class Spool:
+    """Appends undelivered events (NDJSON lines, bytes) to this process's spool file."""
+
+    def __init__(self, settings: config.Settings) -> None:
+        self.settings = settings
+        self.lock = threading.RLock()
+        self.path: str | None = None
+        self.fallback: str | None = None
+        self.problem: str | None = None  # why the spool folder could not be used, if it could not
+        self.spooled = 0
+        self.dropped = 0
+
+    def file(self, fresh: bool = False) -> str:
+        if self.path is None or fresh:
+            stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+            suffix = f"-{int(time.monotonic_ns() % 1_000_000)}" if fresh else ""
+            folder = self.fallback or self.settings.spool_dir
+            self.path = os.path.join(folder, f"spool-{stamp}-{os.getpid()}{suffix}.ndjson")
+        return self.path
+
+    def append(self, lines: list[bytes]) -> bool:
+        """Append whole lines; False (and one warning) when nothing could be written anywhere."""
+        if not lines:
+            return True
+        data = b"".join(line if line.endswith(b"\n") else line + b"\n" for line in lines)
+        with self.lock:
+            try:
+                _append_locked(self.file(), data, lambda: self.file(fresh=True))
+                self.spooled += len(lines)
+                return True
+            except Exception as exc:  # noqa: BLE001
+                first = _describe(exc)
+            if self.fallback is None:  # the spool folder is unusable: the temporary folder, once
+                import tempfile
+
+                self.fallback = os.path.join(tempfile.gettempdir(), f"openlineage-monkeypatch-{os.getuid()}", "spool")
+                try:
+                    _append_locked(self.file(fresh=True), data, lambda: self.file(fresh=True))
+                    self.spooled += len(lines)
+                    self.problem = f"the spool folder {self.settings.spool_dir} could not be written: {first}"
+                    if _log.seen("undelivered"):  # else the one "undelivered" warning says it
+                        _log.log_once("spool", "could not write the spool in %s (%s); spooling to %s instead",
+                                      self.settings.spool_dir, first, self.path)
+                    return True
+                except Exception as exc:  # noqa: BLE001
+                    first = _describe(exc)
+            self.dropped += len(lines)
+            # the one delivery warning of this process (a full disk: nothing else will be said)
+            _log.log_once("undelivered", "could not write the spool (%s); %d undelivered lineage event(s) lost",
+                          first, len(lines))
+            return False
+
+    def warn(self, count: int, problem: str | None) -> None:
+        """The one warning about undelivered events of this process."""
+        _log.log_once(
+            "undelivered",
+            "%d lineage event(s) could not be delivered (%s); spooled to %s%s; "
+            "resend them with `openlineage-monkeypatch replay`",
+            count, problem or "the backend did not answer in time", self.file(),
+            f" (could not write the spool in {self.settings.spool_dir})" if self.problem else "",
+        )
+
+
+def _append_locked(path: str, data: bytes, other_path) -> None:
+    """Append to a spool file under an exclusive lock; a file a replay holds is left for a new one."""
+    import fcntl
+
+    for attempt in range(3):
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                if attempt < 2:
+                    path = other_path()
+                    continue
+                raise
+            start = os.lseek(fd, 0, os.SEEK_END)
+            view = memoryview(data)
+            try:
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+            except OSError:
+                try:  # a full disk must not leave half a line for replay to trip on
+                    os.ftruncate(fd, start)
+                except OSError:
+                    pass
+                raise
+            return
+        finally:
+            os.close(fd)
+
+
+def _describe(exc: BaseException) -> str:
+    from .redact import scrub_text
+
+    return scrub_text(f"{type(exc).__name__}: {exc}"[:300])
 
 
 def spool_files(paths: Iterable[str]) -> list[str]:

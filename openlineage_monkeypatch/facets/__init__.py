@@ -1,8 +1,10 @@
 """Our custom facets: what the OpenLineage spec has no standard facet for.
 
-Each class has a key with our `monkeypatch_` prefix, a JSON schema shipped in `schemas/` (its `$id`
-is the versioned `_schemaURL` the facet carries), and is built from plain data on the emitter's
-thread (`CUSTOM[key](data)`). Bump the version folder in SCHEMA_BASE when a schema changes.
+Each facet has a key with our `monkeypatch_` prefix and a JSON schema shipped in `schemas/` (its `$id`
+is the versioned `_schemaURL` the facet carries). Events are built as plain dicts (events.py, where
+the keys, schema URLs and allowed fields are listed); the attrs classes here are the typed view of the
+same facets, for code that works with the OpenLineage client's classes (`CUSTOM[key](data)`).
+Bump the version folder in SCHEMA_BASE (events.py) when a schema changes.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Any
 import attr
 from openlineage.client.generated.base import DatasetFacet, RunFacet
 
-SCHEMA_BASE = "https://openlineage-monkeypatch.github.io/spec/facets/1-0-0/"
+from ..events import SCHEMA_BASE
+
 SCHEMA_DIR = os.path.join(os.path.dirname(__file__), "schemas")
 
 
@@ -74,6 +77,18 @@ class FailedAccessRunFacet(RunFacet):
         return SCHEMA_BASE + "FailedAccessRunFacet.json#/$defs/FailedAccessRunFacet"
 
 
+@attr.define
+class MetadataAccessRunFacet(RunFacet):
+    """Metadata accesses (head, list, presigned URLs, aborts, USAGE on schemas and warehouses ...) on
+    datasets the run neither read nor wrote: never inputs or outputs, kept here for access surveys."""
+
+    accesses: list[dict] = attr.field(factory=list)
+
+    @staticmethod
+    def _get_schema() -> str:
+        return SCHEMA_BASE + "MetadataAccessRunFacet.json#/$defs/MetadataAccessRunFacet"
+
+
 def _build(cls):
     def build(data: dict):
         return cls(**data, producer=_producer())
@@ -86,4 +101,5 @@ CUSTOM = {
     "monkeypatch_access": _build(AccessDatasetFacet),
     "monkeypatch_instrumentation": _build(InstrumentationRunFacet),
     "monkeypatch_failedAccess": _build(FailedAccessRunFacet),
+    "monkeypatch_metadataAccess": _build(MetadataAccessRunFacet),
 }

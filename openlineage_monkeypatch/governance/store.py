@@ -46,6 +46,7 @@ KNOWN_FACETS = frozenset({
     "lineage", "nominalTime", "outputStatistics", "ownership", "parent", "processing_engine", "sql", "schema",
     "sourceCode", "sourceCodeLocation", "storage", "symlinks", "tags", "test",
     "monkeypatch_access", "monkeypatch_columnOperations", "monkeypatch_failedAccess", "monkeypatch_instrumentation",
+    "monkeypatch_metadataAccess",
 })
 
 _TRANSFORMATION = {"type": "VARCHAR", "subtype": "VARCHAR", "masking": "BOOLEAN"}
@@ -84,6 +85,9 @@ STRUCTURE = {
     **_HEAD,
     "run": {"runId": "VARCHAR", "facets": {
         "extractionError": {"errors": [{"errorMessage": "VARCHAR", "task": "VARCHAR"}]},
+        "monkeypatch_metadataAccess": {"accesses": [{"namespace": "VARCHAR", "name": "VARCHAR", "action": "VARCHAR",
+                                                     "count": "BIGINT", "system": "VARCHAR", "objectType": "VARCHAR",
+                                                     "object": "VARCHAR", "api": "VARCHAR", "output": "BOOLEAN"}]},
         "monkeypatch_failedAccess": {"accesses": [{"namespace": "VARCHAR", "name": "VARCHAR", "action": "VARCHAR",
                                                    "error": "VARCHAR", "count": "BIGINT"}]},
         "monkeypatch_instrumentation": {"opaqueOperations": ["VARCHAR"], "approximateColumns": "BIGINT",
@@ -503,12 +507,28 @@ class Store:
             FROM m WHERE d.ns IS NOT NULL AND d.name IS NOT NULL
             GROUP BY run_id, role, d.ns, d.name
         """)
-        # privileges used (monkeypatch_access): the last mention per run carries the run's totals
+        # privileges used: on datasets read or written (monkeypatch_access, the last mention per run carries
+        # the run's totals) and on datasets only looked at (monkeypatch_metadataAccess, a run facet of the
+        # run's final event, which carries the totals)
         ex("""
             CREATE TABLE access AS
-            WITH a AS (
+            WITH meta AS (
+              SELECT run_id, job_ns, job_name, t, rid,
+                     unnest(run_facets.monkeypatch_metadataAccess.accesses) AS x
+              FROM ok WHERE run_facets.monkeypatch_metadataAccess IS NOT NULL
+            ), meta_last AS (
+              SELECT run_id, arg_max(rid, (t, rid)) AS rid FROM meta GROUP BY run_id
+            ), a AS (
               SELECT run_id, job_ns, job_name, role, ns, name, first_seen, last_seen, system, unnest(actions) AS act
               FROM run_ds WHERE len(actions) > 0
+              UNION ALL
+              SELECT m.run_id, m.job_ns, m.job_name, CASE WHEN m.x.output THEN 'output' ELSE 'input' END AS role,
+                     m.x.namespace AS ns, m.x.name AS name, m.t AS first_seen, m.t AS last_seen,
+                     m.x.system AS system,
+                     struct_pack(action := m.x.action, count := m.x.count, failed := NULL::BIGINT,
+                                 objectType := m.x.objectType, object := m.x.object, api := m.x.api) AS act
+              FROM meta m JOIN meta_last l ON l.run_id = m.run_id AND l.rid = m.rid
+              WHERE m.x.namespace IS NOT NULL AND m.x.name IS NOT NULL
             )
             SELECT job_ns, job_name, role, ns, name, any_value(system) AS system, act.action AS action,
                    coalesce(act.objectType, '') AS object_type, coalesce(act.object, '') AS object,

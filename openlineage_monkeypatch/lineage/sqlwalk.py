@@ -1044,16 +1044,7 @@ class _Analyzer:
     def _update(self, text: str, tree) -> Statement:
         from sqlglot import exp
 
-        st = Statement(text, "UPDATE", self.session.dialect)
-        walker = self.walker()
-        target_node = tree.this
-        target = walker.dataset(target_node)
-        st.target = target
-        st.outputs = [target]
-        scope = _Scope()
-        alias = target_node.alias_or_name
-        target_rel = walker.base_rel(target)
-        scope.sources[walker.ident(alias) if alias else target.name] = target_rel
+        st, walker, target, scope = self._start_write(text, "UPDATE", tree)
         rows: set = set()
         from_ = _arg(tree, "from_", "from")
         items = []
@@ -1082,7 +1073,24 @@ class _Analyzer:
         st.rows = frozenset(rows)
         st.inputs = self.with_target_if_read(walker, target, columns, st.rows)
         st.fields = [(n, None) for n, _, _ in columns]
-        self.privilege(st, target, "UPDATE", "TABLE", "output")
+        return self._finish_write(st, walker, target, "UPDATE")
+
+    def _start_write(self, text: str, kind: str, tree):
+        """UPDATE/DELETE: the statement, a walker, the target table, a scope where the target's alias
+        (or name) resolves to it."""
+        st = Statement(text, kind, self.session.dialect)
+        walker = self.walker()
+        target_node = tree.this
+        target = walker.dataset(target_node)
+        st.target = target
+        st.outputs = [target]
+        scope = _Scope()
+        alias = target_node.alias_or_name
+        scope.sources[walker.ident(alias) if alias else target.name] = walker.base_rel(target)
+        return st, walker, target, scope
+
+    def _finish_write(self, st: Statement, walker: _Walker, target: DatasetId, privilege: str) -> Statement:
+        self.privilege(st, target, privilege, "TABLE", "output")
         for dataset in st.inputs:
             if dataset != target:
                 self.privilege(st, dataset, "SELECT", "TABLE", "input")
@@ -1102,15 +1110,7 @@ class _Analyzer:
         return inputs
 
     def _delete(self, text: str, tree) -> Statement:
-        st = Statement(text, "DELETE", self.session.dialect)
-        walker = self.walker()
-        target_node = tree.this
-        target = walker.dataset(target_node)
-        st.target = target
-        st.outputs = [target]
-        scope = _Scope()
-        alias = target_node.alias_or_name
-        scope.sources[walker.ident(alias) if alias else target.name] = walker.base_rel(target)
+        st, walker, target, scope = self._start_write(text, "DELETE", tree)
         rows: set = set()
         for item in tree.args.get("using") or ():
             rel, name = walker.source(item, scope)
@@ -1121,13 +1121,7 @@ class _Analyzer:
             rows.update(walker.predicate(where.this, scope))
         st.rows = frozenset(rows)
         st.inputs = self.with_target_if_read(walker, target, [], st.rows)
-        self.privilege(st, target, "DELETE", "TABLE", "output")
-        for dataset in st.inputs:
-            if dataset != target:
-                self.privilege(st, dataset, "SELECT", "TABLE", "input")
-        st.notes.extend(walker.notes)
-        st.referenced = _referenced(st.inputs, st.columns, st.rows)
-        return st
+        return self._finish_write(st, walker, target, "DELETE")
 
     def _merge(self, text: str, tree) -> Statement:
         from sqlglot import exp

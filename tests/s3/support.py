@@ -78,6 +78,13 @@ class Job:
         facet = ((self.final or {}).get("run", {}).get("facets") or {}).get("monkeypatch_failedAccess") or {}
         return {(a["namespace"], a["name"], a["action"], a["error"]) for a in facet.get("accesses") or ()}
 
+    def metadata(self, name: str, namespace: str | None = None) -> dict[tuple, int]:
+        """{(action, api, objectType): count} of the monkeypatch_metadataAccess run facet for one dataset
+        (accesses to datasets that were neither read nor written: head, list, presign, abort ...)."""
+        facet = ((self.final or {}).get("run", {}).get("facets") or {}).get("monkeypatch_metadataAccess") or {}
+        return {(a["action"], a.get("api"), a.get("objectType")): a["count"] for a in facet.get("accesses") or ()
+                if a["name"] == name and (namespace is None or a["namespace"] == namespace)}
+
     def internal_errors(self) -> dict:
         facet = ((self.final or {}).get("run", {}).get("facets") or {}).get("monkeypatch_instrumentation") or {}
         return facet.get("internalErrors") or {}

@@ -105,7 +105,8 @@ def test_failures_are_recorded_and_never_inputs(runs):
         ("s3://locked", "secret.csv", "s3:GetObject", "403"),
     }
     names = {d["name"] for d in job.final["inputs"] + job.final["outputs"]}
-    assert names == {"/"}, names  # only create_bucket: nothing that failed is an input or output
+    assert names == set(), names  # nothing that failed is an input or output
+    assert job.metadata("/") == {("s3:CreateBucket", "boto3 create_bucket", "BUCKET"): 1}  # metadata access
     assert job.internal_errors() == {}
 
 

@@ -112,7 +112,8 @@ def test_s3fs_put_get_cp_rm(job):
     copy = job.output("fs/copy.csv", B)
     assert lineage(copy) == identity(B, "fs/handle.csv", COLS)
     assert copy["facets"]["lifecycleStateChange"]["lifecycleStateChange"] == "DROP"
-    assert ("s3:ListBucket", "s3fs list_objects_v2", "BUCKET") in actions(job.input("fs", B))
+    assert ("s3:ListBucket", "s3fs list_objects_v2", "BUCKET") in job.metadata("fs", B)
+    assert job.dataset("inputs", "fs", B) is None
 
 
 def test_events_valid(job, spec_checker):

@@ -25,6 +25,24 @@ def source_of(obj):
     return PROV.get(obj)
 
 
+def source_and_target(call):
+    """(provenance of the called object, what the call produced), or (None, None) when either is unknown."""
+    src = PROV.get(call.instance)
+    if src is None:
+        return None, None
+    return src, target_of(call)
+
+
+def keep_columns(call, src, target, rows: frozenset = NO_EDGES):
+    """Record target with src's columns unchanged (matched by label) and `rows` as row-shaping edges."""
+    op = call.op() if rows else None
+    if isinstance(src, Frame) and _is_frame(target):
+        return emit_frame(call, target, map_columns(src, call.instance.columns, target.columns), src, rows, op)
+    if isinstance(src, Values):
+        return emit_values(call, target, src.col, src, rows, op)
+    return None
+
+
 def value_col(found, rows: frozenset = NO_EDGES) -> Col:
     """The Col a value brings into a frame column; its row edges the frame lacks become column edges."""
     if found is None:
@@ -377,10 +395,7 @@ def identity_reshape(call):
 def rename_like(call):
     """rename/add_prefix/set_axis ...: columns by position, a history step where the label changed."""
     obj = call.instance
-    src = PROV.get(obj)
-    if src is None:
-        return None
-    target = target_of(call)
+    src, target = source_and_target(call)
     if target is None:
         return None
     if isinstance(src, Values):
@@ -469,11 +484,7 @@ def astype(call):
 
 
 def drop(call):
-    obj = call.instance
-    src = PROV.get(obj)
-    if src is None:
-        return None
-    target = target_of(call)
+    src, target = source_and_target(call)
     if target is None:
         return None
     axis = call.kwargs.get("axis", 0)
@@ -482,11 +493,7 @@ def drop(call):
     rows = NO_EDGES
     if rows_dropped and src.index:
         rows = row_edges(src.index, FILTER)
-    if isinstance(src, Frame) and _is_frame(target):
-        return emit_frame(call, target, map_columns(src, obj.columns, target.columns), src, rows, call.op())
-    if isinstance(src, Values):
-        return emit_values(call, target, src.col, src, rows, call.op())
-    return None
+    return keep_columns(call, src, target, rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -501,10 +508,7 @@ def _sort_keys(call, src, obj, by):
 
 def sort_values(call):
     obj = call.instance
-    src = PROV.get(obj)
-    if src is None:
-        return None
-    target = target_of(call)
+    src, target = source_and_target(call)
     if target is None:
         return None
     axis = call.kwargs.get("axis", 0)
@@ -520,10 +524,7 @@ def sort_values(call):
 
 def sort_index(call):
     obj = call.instance
-    src = PROV.get(obj)
-    if src is None:
-        return None
-    target = target_of(call)
+    src, target = source_and_target(call)
     if target is None:
         return None
     axis = call.kwargs.get("axis", 0)
@@ -533,11 +534,7 @@ def sort_index(call):
     else:
         keys = list(src.index) if level is None else index_levels(src, obj, level)
         rows = row_edges(keys, SORT)
-    if isinstance(src, Frame) and _is_frame(target):
-        return emit_frame(call, target, map_columns(src, obj.columns, target.columns), src, rows, call.op())
-    if isinstance(src, Values):
-        return emit_values(call, target, src.col, src, rows, call.op())
-    return None
+    return keep_columns(call, src, target, rows)
 
 
 def _subset_cols(call, src, obj, position: int = 0, name: str = "subset"):
@@ -552,10 +549,7 @@ def _subset_cols(call, src, obj, position: int = 0, name: str = "subset"):
 
 def drop_duplicates(call):
     obj = call.instance
-    src = PROV.get(obj)
-    if src is None:
-        return None
-    target = target_of(call)
+    src, target = source_and_target(call)
     if target is None:
         return None
     rows = row_edges(_subset_cols(call, src, obj), FILTER)
@@ -563,19 +557,12 @@ def drop_duplicates(call):
     if keep_arg is not False and src.rows:
         # which duplicate survives depends on the order the rows are in
         rows = rows | frozenset((e[0], model.INDIRECT, FILTER, False) for e in src.rows if e[2] == SORT)
-    if isinstance(src, Frame) and _is_frame(target):
-        return emit_frame(call, target, map_columns(src, obj.columns, target.columns), src, rows, call.op())
-    if isinstance(src, Values):
-        return emit_values(call, target, src.col, src, rows, call.op())
-    return None
+    return keep_columns(call, src, target, rows)
 
 
 def dropna(call):
     obj = call.instance
-    src = PROV.get(obj)
-    if src is None:
-        return None
-    target = target_of(call)
+    src, target = source_and_target(call)
     if target is None:
         return None
     axis = call.kwargs.get("axis", call.args[0] if call.args else 0)

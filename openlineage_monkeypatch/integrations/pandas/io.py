@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import weakref
 
 from ... import _guard, naming, run
 from ...lineage import facets, model, seam, table
@@ -126,7 +127,8 @@ def path_source(text: str, literal_ok: bool = True, write: bool = False) -> Sour
     alias = table.path(dataset.name) if dataset.namespace == "file" and not write else None
     if alias is not None and alias.dataset is not None:
         return Source(alias.dataset, "alias")
-    directory = glob or (dataset.namespace == "file" and os.path.isdir(dataset.name))
+    # only a read asks (a writer's directory flag is never consulted): no stat on every write
+    directory = glob or (not write and dataset.namespace == "file" and os.path.isdir(dataset.name))
     return Source(dataset, "path", directory)
 
 
@@ -234,10 +236,29 @@ def _index_levels(index) -> list[tuple[object, str]]:
     return [(name, dtype_name(levels[i].dtype) if levels is not None else "object") for i, name in enumerate(names)]
 
 
+_last_columns: tuple = (None, ())  # (weak reference to a columns Index, its labels)
+
+
+def column_labels(frame) -> list:
+    """frame.columns as a list. Converting an Arrow-backed Index costs microseconds each time; an
+    Index is immutable, so the labels of the last one seen are kept (the Index only weakly)."""
+    global _last_columns
+    index = frame.columns
+    ref, labels = _last_columns
+    if ref is not None and ref() is index:
+        return list(labels)
+    labels = index.tolist()
+    try:
+        _last_columns = (weakref.ref(index), tuple(labels))
+    except TypeError:
+        pass
+    return labels
+
+
 def column_dtypes(frame) -> list[tuple[object, str]]:
     """(label, dtype name) of each column. `frame.dtypes` builds a Series (tens of µs even for two
     columns); the block manager's array of dtypes is what it is built from."""
-    labels = frame.columns.tolist()
+    labels = column_labels(frame)
     try:
         dtypes = frame._mgr.get_dtypes()
         if len(dtypes) != len(labels):
@@ -359,7 +380,7 @@ def output_names(obj, writer: str, options: dict, prov=None) -> tuple[list[tuple
     if writer == "to_xml":
         chosen = [c for key in ("attr_cols", "elem_cols") for c in (options.get(key) or ())]
         columns = chosen or None
-    labels = list(columns) if columns is not None else list(obj.columns)
+    labels = list(columns) if columns is not None else column_labels(obj)
     header = options.get("header")
     aliases = list(header) if writer in ("to_csv", "to_excel") and isinstance(header, (list, tuple)) else None
     for position, label in enumerate(labels):
@@ -540,35 +561,36 @@ class WritePlan:
         self.mode = mode  # "dataset", "return" (str/bytes result), "buffer"
 
 
-_signatures: dict[str, tuple] = {}
-
-
-def _parameters(method) -> tuple:
-    """(positional parameter names, keyword names accepted or None for **kwargs, *args accepted)."""
-    import inspect
-
-    params = list(inspect.signature(method).parameters.values())[1:]  # without self
-    kinds = inspect.Parameter
-    positional = tuple(p.name for p in params if p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD))
-    keywords = None if any(p.kind is kinds.VAR_KEYWORD for p in params) else frozenset(
-        p.name for p in params if p.kind in (kinds.POSITIONAL_OR_KEYWORD, kinds.KEYWORD_ONLY))
-    return positional, keywords, any(p.kind is kinds.VAR_POSITIONAL for p in params)
+_signatures: dict[str, object] = {}
+_positional: dict[str, tuple[str, ...]] = {}
 
 
 def _options(writer: str, method, args, kwargs) -> dict:
-    """The writer's arguments by name (what Signature.bind_partial gives, without its per-call cost);
-    just the keywords when the call does not fit the signature (pandas will refuse it anyway)."""
-    spec = _signatures.get(writer)
-    if spec is None:
-        spec = _signatures[writer] = _parameters(method)
-    positional, keywords, varargs = spec
-    if len(args) > len(positional) and not varargs:
+    """The writer's arguments by name. Signature.bind_partial costs tens of µs a call: the common
+    case (a few positional arguments, keywords the writer names) is mapped directly."""
+    import inspect
+
+    signature = _signatures.get(writer)
+    if signature is None:
+        params = list(inspect.signature(method).parameters.values())[1:]  # without self
+        signature = _signatures[writer] = inspect.Signature(params)
+        _positional[writer] = tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    names = _positional[writer]
+    if len(args) <= len(names):
+        options = dict(zip(names, args))
+        known = signature.parameters
+        if all(key in known and key not in options
+               and known[key].kind not in (known[key].VAR_KEYWORD, known[key].POSITIONAL_ONLY) for key in kwargs):
+            options.update(kwargs)
+            return options
+    try:
+        bound = signature.bind_partial(*args, **kwargs)
+    except TypeError:
         return dict(kwargs)
-    options = dict(zip(positional, args))
-    for name in kwargs:
-        if name in options or (keywords is not None and name not in keywords):
-            return dict(kwargs)
-    options.update(kwargs)
+    options = dict(bound.arguments)
+    extra = options.pop("kwargs", None)
+    if isinstance(extra, dict):
+        options.update(extra)
     return options
 
 
