@@ -79,6 +79,9 @@ def _on_import(integration: Integration, module) -> None:
         )
         return
     integration.instrumented_modules.add(module.__name__)
+    from . import _warnings
+
+    _guard.setup("process", _warnings.install)
     _guard.setup(name, integration.instrument, module)
 
 
@@ -109,7 +112,10 @@ def deactivate(names: set[str] | None = None) -> None:
         if names is None and _process_hooks:
             from . import process
 
+            from . import _warnings
+
             _guard.setup("process", process.uninstall)
+            _guard.setup("process", _warnings.uninstall)
             _process_hooks = False
         for name in list(_active):
             if names is not None and name not in names:
