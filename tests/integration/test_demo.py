@@ -1,7 +1,6 @@
 """`make demo` (integration/demo.py) end to end: its terminal report and its HTML view in headless Chromium."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -33,22 +32,14 @@ def label(ds) -> str:
     return f"{ds[0]}/{ds[1]}"
 
 
-def expected_dataset_edges(out) -> tuple[set, bool]:
+def expected_dataset_edges() -> set:
     """(input, output) of every dataset edge the expected lineage supports: an output's upstream
-    datasets are those its column lineage names. With the known gap (the load table gets no column
-    lineage and its events name no input), the load table has no upstream: the view draws it from the job."""
-    [complete] = [e for f in sorted((out / "data" / "events").rglob("*.ndjson"))
-                  for e in map(json.loads, f.read_text().splitlines()) if e["eventType"] == "COMPLETE"]
-    load = next(d for d in complete["outputs"] if (d["namespace"], d["name"]) == exp.LOAD)
-    lineage = (load.get("facets") or {}).get("columnLineage") or {}
-    gap = not (lineage.get("fields") or lineage.get("dataset"))  # exp.KNOWN_GAP
+    datasets are those its column lineage names."""
     edges = set()
     for output, spec in exp.EXPECTED["outputs"].items():
-        if output == exp.LOAD and gap:
-            continue
         upstream = {e[0] for edges_ in spec["fields"].values() for e in edges_} | {e[0] for e in spec["dataset"]}
         edges |= {(u, output) for u in upstream}
-    return edges, gap
+    return edges
 
 
 def test_demo_summary_says_what_a_governance_engineer_needs(demo):
@@ -65,14 +56,11 @@ def test_demo_summary_says_what_a_governance_engineer_needs(demo):
     outputs = set(exp.EXPECTED["outputs"])
     assert listed == {("reads", *d) for d in exp.EXPECTED["inputs"] - outputs} | {("writes", *d) for d in outputs}
     # what each written dataset comes from: the supported edges only
-    edges, gap = expected_dataset_edges(out)
+    edges = expected_dataset_edges()
     names = Names(exp.EXPECTED["inputs"] | outputs)
     said = {m[0]: set(m[1].split(", ")) for m in re.findall(r"^  (\S+) +<- (.+?)(?:  \(.*\))?$", block, re.M)}
     want = {names(*o): {("itself" if u == o else names(*u)) for u, o2 in edges if o2 == o} or {"?"} for o in outputs}
     assert said == want
-    if gap:
-        assert re.search(r"^  ANALYTICS\.FEATURES\.CUSTOMER_FEATURES_LOAD +<- \?  \(read back; no column lineage",
-                         block, re.M)
     columns = re.search(r"^columns +(\d+) column edges \+ (\d+) row-level: DIRECT (.+); INDIRECT (.+) \((\d+) masked\)$",
                         block, re.M)
     assert columns and "IDENTITY" in columns[3] and "JOIN" in columns[4] and int(columns[5]) >= 1
@@ -94,7 +82,7 @@ def test_demo_html_view_in_headless_chromium(demo):
 
     _, out = demo
     errors: list[str] = []
-    expected, gap = expected_dataset_edges(out)
+    expected = expected_dataset_edges()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
@@ -111,8 +99,6 @@ def test_demo_html_view_in_headless_chromium(demo):
             drawn = {(ids[f], ids[t], basis) for f, t, jobs, basis in edges}
             assert all(jobs == "integration.pipeline" for _, _, jobs, _ in edges)
             want = {(label(u), label(o), "lineage") for u, o in expected}
-            if gap:  # no upstream dataset known: the load table is drawn from the job
-                want.add(("demo/integration.pipeline", label(exp.LOAD), "writes"))
             assert drawn == want
             page.click(f'g.node.dataset[data-label="{label(exp.FEATURES)}"]')
             upstream = page.eval_on_selector_all("[data-testid=upstream-datasets] li.dataset-link",
