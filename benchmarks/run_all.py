@@ -62,7 +62,10 @@ def fmt_num(value, unit: str = "") -> str:
 def fmt_dist(q: dict | None, unit: str = "", digits: int = 3) -> str:
     if not q:
         return ""
-    return f"{q['median']:.{digits}g} [{q['p25']:.{digits}g}–{q['p75']:.{digits}g}] {unit}".strip()
+    def one(x) -> str:
+        return f"{x:.{digits}g}" if abs(x) < 10 ** digits else f"{x:,.0f}"
+
+    return f"{one(q['median'])} [{one(q['p25'])}–{one(q['p75'])}] {unit}".strip()
 
 
 def fmt_value(row: dict) -> str:
