@@ -403,14 +403,10 @@ class EventsFile:
 
     def abandon(self) -> None:
         with self.lock:
-            fd, self.fd = self.fd, None
-        if fd is not None:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+            self.forget_after_fork()
 
     def forget_after_fork(self) -> None:
+        """Close our descriptor without the lock (after a fork another thread may have held it)."""
         fd, self.fd = self.fd, None
         if fd is not None:
             try:

@@ -1076,7 +1076,7 @@ class _Analyzer:
         return self._finish_write(st, walker, target, "UPDATE")
 
     def _start_write(self, text: str, kind: str, tree):
-        """UPDATE/DELETE: the statement, a walker, the target table, a scope where the target's alias
+        """UPDATE/DELETE/MERGE: the statement, a walker, the target table, a scope where the target's alias
         (or name) resolves to it."""
         st = Statement(text, kind, self.session.dialect)
         walker = self.walker()
@@ -1126,15 +1126,7 @@ class _Analyzer:
     def _merge(self, text: str, tree) -> Statement:
         from sqlglot import exp
 
-        st = Statement(text, "MERGE", self.session.dialect)
-        walker = self.walker()
-        target_node = tree.this
-        target = walker.dataset(target_node)
-        st.target = target
-        st.outputs = [target]
-        scope = _Scope()
-        alias = target_node.alias_or_name
-        scope.sources[walker.ident(alias) if alias else target.name] = walker.base_rel(target)
+        st, walker, target, scope = self._start_write(text, "MERGE", tree)
         rel, name = walker.source(tree.args["using"], scope)
         scope.sources[name or "_source"] = rel
         rows: set = set(rel.rows_for_parent())
