@@ -134,6 +134,7 @@ def skip_frames_from(*paths: str) -> None:
         if path not in _skip_prefixes:
             _skip_prefixes.append(path)
             _location_cache.clear()
+            _callsite_ops.clear()
 
 
 _lines: dict = {}
@@ -235,6 +236,7 @@ def node(name: str, location: str | None, parents: tuple = (), detail: str | Non
         return found
     if len(_nodes) >= MAX_NODES:
         _nodes.clear()
+        _callsite_ops.clear()  # its steps must stay the interned ones
     # the node holds its parents, so the ids in its key cannot be reused while the entry lives
     found = _nodes[key] = Op(name, location, parents, detail)
     return found
@@ -243,6 +245,26 @@ def node(name: str, location: str | None, parents: tuple = (), detail: str | Non
 def step_op(name: str, location: str | None, detail: str | None = None) -> Op:
     """A step with no parents yet: what handlers pass to Col.then / combine."""
     return node(name, location, (), detail)
+
+
+_callsite_ops: dict = {}
+
+
+def callsite_op(name: str, frame) -> Op:
+    """step_op(name, user_location(frame=frame)), remembered per instruction of `frame`'s code when
+    that frame is the user's own (then the location depends on nothing else): a loop that repeats an
+    operation finds its step in one look-up."""
+    code = frame.f_code
+    key = (name, id(code), frame.f_lasti)
+    found = _callsite_ops.get(key)
+    if found is not None and found[0] is code:
+        return found[1]
+    op = node(name, user_location(frame=frame), ())
+    if _location_cache.get(code.co_filename) is False:
+        if len(_callsite_ops) >= 4096:
+            _callsite_ops.clear()
+        _callsite_ops[key] = (code, op)
+    return op
 
 
 class Col:

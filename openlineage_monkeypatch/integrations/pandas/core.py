@@ -27,6 +27,7 @@ from . import _state
 
 INTEGRATION = "pandas"
 PROV = table.provenance
+_PROV_ENTRIES = PROV._entries  # PROV.get inlined on the hottest paths: id -> (weak reference, value)
 local = _state.local
 
 pd = None  # the pandas module, set at instrument time
@@ -84,15 +85,16 @@ def clear_scalars() -> None:
 # immutable and results share their axis' array, so the labels are cached per array (weakly).
 
 _LABELS = table.WeakTable()
+_LABELS_ENTRIES = _LABELS._entries
 
 
 def labels(index) -> tuple:
     """The labels of an Index as a tuple (cached per underlying array)."""
     data = getattr(index, "_data", None)
     owner = data if data is not None and not isinstance(data, (list, tuple)) else index
-    found = _LABELS.get(owner)
-    if found is not None:
-        return found
+    entry = _LABELS_ENTRIES.get(id(owner))  # _LABELS.get(owner), inlined
+    if entry is not None and entry[0]() is owner:
+        return entry[1]
     found = _to_tuple(index, data)
     if found:
         _LABELS.set(owner, found)
@@ -141,12 +143,14 @@ def positions(names: tuple) -> dict | None:
 
 def prov(obj):
     """Frame/Values (or groupby/window state) recorded for obj, scalars included; None if unknown."""
-    found = PROV.get(obj)
-    if found is None and not isinstance(obj, (list, tuple, dict)):
+    entry = _PROV_ENTRIES.get(id(obj))  # PROV.get(obj), inlined
+    if entry is not None and entry[0]() is obj:
+        return entry[1]
+    if not isinstance(obj, (list, tuple, dict)):
         entry = _SCALARS.get(id(obj))
         if entry is not None and entry[0] is obj:
             return entry[1]
-    return found
+    return None
 
 
 def frame_prov(obj) -> Frame | None:
@@ -297,8 +301,8 @@ class Call:
         base = self._op
         if base is None:
             frame = self.frame
-            location = model.user_location(frame=frame) if frame is not None else model.user_location(2)
-            base = self._op = model.step_op(self.name, location)
+            base = self._op = model.callsite_op(self.name, frame) if frame is not None else \
+                model.step_op(self.name, model.user_location(2))
         if detail is None:
             return base
         return model.step_op(self.name, base.location, detail)
@@ -626,12 +630,19 @@ def _make_outer(spec: Spec):
     kinds = None if callables is None else (_FUNCTION_TYPES + _CONTAINERS if nested else _FUNCTION_TYPES)
     guard = _guard.call
     record_error = _guard.record_error
+    new_call = object.__new__
 
     def outer(original, bind, instance, args, kwargs):
         user = local.user
         if user is not None and user.watch:
             guard(INTEGRATION, user.observe, instance, name, args)
-        call = Call(name, instance, args, kwargs, _getframe(2))
+        call = new_call(Call)  # Call(name, instance, args, kwargs, _getframe(2)) without a Python __init__
+        call.name = name
+        call.instance = instance
+        call.args = args
+        call.kwargs = kwargs
+        call.result = call.user = call._op = None
+        call.frame = _getframe(2)
         if prepare is not None:
             prepared = guard(INTEGRATION, prepare, call)
             if type(prepared) is tuple and len(prepared) == 2:

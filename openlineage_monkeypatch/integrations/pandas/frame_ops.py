@@ -883,7 +883,9 @@ def binary(call):
         for item in result:
             emit_values(call, item, col, src, merge_rows(other_found) - src.rows)
         return None
-    return emit_values(call, result, col, src, merge_rows(other_found) - src.rows if other_found else None)
+    # merge_rows(other_found) - src.rows, without the call for the one operand
+    other_rows = getattr(other_found, "rows", None) if other_found is not None else None
+    return emit_values(call, result, col, src, frozenset(other_rows) - src.rows if other_rows else None)
 
 
 def unary(call):
