@@ -10,47 +10,21 @@ and the memory still held by allocations made in openlineage_monkeypatch code (t
 import gc
 import os
 import sys
-import tempfile
 import tracemalloc
 
 from _common import count_entries, enabled, report
+from _ops import OPS_PER_ITERATION, iteration, make_inputs
 
-import numpy as np
 import pandas as pd
 
 iterations = int(sys.argv[1])
-rng = np.random.default_rng(11)
-folder = tempfile.mkdtemp(prefix="olmp-guard-")
-source = os.path.join(folder, "base.parquet")
-pd.DataFrame({
-    "id": np.arange(1000),
-    "key": rng.integers(0, 20, 1000),
-    "a": rng.normal(size=1000),
-    "b": rng.normal(size=1000),
-    "c": rng.choice(["x", "y", "z"], 1000),
-}).to_parquet(source, index=False)
-lookup = pd.DataFrame({"key": np.arange(20), "weight": rng.uniform(size=20)})
-OPS_PER_ITERATION = 20
-
-
-def iteration(df):
-    s = df["a"] + df["b"]
-    df = df.assign(total=s)
-    df = df[df["total"] > 0]
-    df = df.rename(columns={"c": "category"})
-    df = df.merge(lookup, on="key", how="left")
-    df["score"] = df["total"] * df["weight"]
-    df = df.fillna({"weight": 0.0})
-    df = df.sort_values("score")
-    g = df.groupby("key")["score"].sum()
-    df = df.drop(columns=["b"])
-    return df.head(100), g
+folder, source, lookup = make_inputs("olmp-guard-", seed=11)
 
 
 def workload():
     base = pd.read_parquet(source)
     for _ in range(iterations):
-        out, _ = iteration(base)
+        out, _ = iteration(base, lookup)
     out.to_parquet(os.path.join(folder, "out.parquet"))
 
 

@@ -4,28 +4,18 @@ flake on a busy machine. Re-record deliberately with `python benchmarks/guard.py
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 
 import pytest
 
-from tests.conftest import REPO
+from tests.perf import benchmark_module
 
 pytest.importorskip("pandas")
 pytest.importorskip("pyarrow")
 
 
-def _guard():
-    spec = importlib.util.spec_from_file_location("olmp_bench_guard", REPO / "benchmarks" / "guard.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_counts_per_operation_within_budget():
-    guard = _guard()
+    guard = benchmark_module("guard")
     budget = json.loads(guard.BUDGET.read_text())
     measured = guard.measure()
     problems = guard.compare(measured, budget)

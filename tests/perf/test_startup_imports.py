@@ -5,21 +5,11 @@ nothing at all. Module sets, not times: deterministic. Timings are in benchmarks
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
-import sys
 
-from tests.conftest import REPO
+from tests.perf import benchmark_module
 
 ALLOWED_WHEN_ENABLED = {"__future__", "atexit"}
-
-
-def _harness():
-    spec = importlib.util.spec_from_file_location("olmp_bench_harness", REPO / "benchmarks" / "_harness.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _modules(python: str, env: dict) -> set[str]:
@@ -29,7 +19,7 @@ def _modules(python: str, env: dict) -> set[str]:
 
 
 def test_start_up_hook_imports(tmp_path):
-    h = _harness()
+    h = benchmark_module("_harness")
     python = h.bench_python()
     plain = _modules(python, h.plain_env())
     enabled = _modules(python, h.instrumented_env(tmp_path))
