@@ -29,6 +29,7 @@ from collections import deque
 
 from . import _log, config
 from .spool import Spool
+from .redact import describe_error
 
 CONTROL = b'{"olmp":'
 STATUS_FD = 3
@@ -178,7 +179,7 @@ class Delivery:
 
             self.client = make_client(self.settings)
         except Exception as exc:  # noqa: BLE001
-            self.client_error = self.problem = f"could not set up the OpenLineage client: {_describe(exc)}"
+            self.client_error = self.problem = f"could not set up the OpenLineage client: {describe_error(exc)}"
             _log.log_once("undelivered", "%s; events are spooled to %s; resend them with "
                           "`openlineage-monkeypatch replay` once the configuration is fixed",
                           self.client_error, self.spool.file())
@@ -201,7 +202,7 @@ class Delivery:
                 else:
                     self.deliver(item)
             except Exception as exc:  # noqa: BLE001 - never die with events in hand
-                _log.log_once("delivery-loop", "lineage event delivery failed: %s", _describe(exc))
+                _log.log_once("delivery-loop", "lineage event delivery failed: %s", describe_error(exc))
                 if isinstance(item, bytes):
                     self.spool_lines([item], "delivery failed")
         self.finish()
@@ -220,7 +221,7 @@ class Delivery:
         try:
             event = event_from_dict(json.loads(line))
         except Exception as exc:  # noqa: BLE001 - kept as it came: replay counts it as damaged
-            _log.log_once("event-parse", "could not read a lineage event (%s); it is spooled as it is", _describe(exc))
+            _log.log_once("event-parse", "could not read a lineage event (%s); it is spooled as it is", describe_error(exc))
             self.spool_lines([line], "unreadable event")
             return
         self.send(event, line)
@@ -261,7 +262,7 @@ class Delivery:
         else:
             self.failures += 1
             self.down_until = time.monotonic() + self.settings.retry_after
-            self.problem = _describe(send.error)
+            self.problem = describe_error(send.error)
             if self.deadline is None:
                 _log.log_once("undelivered", "the OpenLineage backend did not take an event (%s); events are "
                               "spooled to %s until it answers again; resend them with `openlineage-monkeypatch "
@@ -353,12 +354,6 @@ def _flush_logs() -> None:
                 handler.flush()
             except Exception:  # noqa: BLE001
                 pass
-
-
-def _describe(exc: BaseException) -> str:
-    from .redact import scrub_text
-
-    return scrub_text(f"{type(exc).__name__}: {exc}"[:300])
 
 
 def _configure_logging() -> None:

@@ -32,6 +32,7 @@ import time
 from collections import deque
 
 from . import _log, config
+from .redact import describe_error
 
 _state_lock = threading.RLock()
 _CONTROL = b'{"olmp":'  # control lines to the delivery process start so; events start with {"eventType"
@@ -292,7 +293,7 @@ class Emitter:
                     self.events_path = sink.path
             except Exception as exc:  # noqa: BLE001
                 what = "the delivery process" if self.settings.own_transport else "the events file"
-                self.sink_error = self.problem = f"could not start {what}: {_describe(exc)}"
+                self.sink_error = self.problem = f"could not start {what}: {describe_error(exc)}"
                 self.failures += 1
                 if self.flush_deadline is None:
                     _log.log_once("undelivered", "lineage events could not be delivered (%s); events are spooled "
@@ -387,7 +388,7 @@ class EventsFile:
                     raise
                 return len(data)
             except OSError as exc:
-                self.broken = f"could not write {self.path}: {_describe(exc)}"
+                self.broken = f"could not write {self.path}: {describe_error(exc)}"
                 return 0
 
     def sync(self, deadline: float) -> bool:
@@ -475,7 +476,7 @@ class DeliveryProcess:
                 except BlockingIOError:
                     pass
                 except OSError as exc:  # EPIPE: the delivery process is gone
-                    self.broken = f"the delivery process stopped reading ({_describe(exc)})"
+                    self.broken = f"the delivery process stopped reading ({describe_error(exc)})"
                     return len(data) - len(view)
                 if given_up() or (deadline is not None and time.monotonic() >= deadline):
                     done = len(data) - len(view)
@@ -648,7 +649,7 @@ def encode(record) -> bytes | None:
         return to_line(to_dict(record))
     except Exception as exc:  # noqa: BLE001
         _encode_failures += 1
-        _log.log_once("encode", "could not build a lineage event (%s); it is left out", _describe(exc))
+        _log.log_once("encode", "could not build a lineage event (%s); it is left out", describe_error(exc))
         return None
 
 
@@ -696,13 +697,6 @@ def _at_any_time(fn, *args):
         return fn(*args)
     finally:
         threading._SHUTTING_DOWN = True  # type: ignore[attr-defined]
-
-
-def _describe(exc: BaseException) -> str:
-    from .redact import scrub_text
-
-    text = f"{type(exc).__name__}: {exc}"
-    return scrub_text(text[:300])
 
 
 def make_client(settings: config.Settings, run_id: str | None = None, job_name: str | None = None):

@@ -63,6 +63,11 @@ def scrub_text(text: str) -> str:
     return text
 
 
+def describe_error(exc: BaseException) -> str:
+    """An exception as one short line for our logs and facets: its type and message, scrubbed."""
+    return scrub_text(f"{type(exc).__name__}: {exc}"[:300])
+
+
 _SQL_TOKEN = re.compile(
     r"""(?P<comment>--[^\n]*|/\*.*?\*/)"""
     r"""|(?P<dollar>\$\$.*?\$\$)"""

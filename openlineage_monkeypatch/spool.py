@@ -19,6 +19,7 @@ import time
 from typing import Iterable
 
 from . import _log, config
+from .redact import describe_error
 
 
 class Spool:
@@ -52,7 +53,7 @@ class Spool:
                 self.spooled += len(lines)
                 return True
             except Exception as exc:  # noqa: BLE001
-                first = _describe(exc)
+                first = describe_error(exc)
             if self.fallback is None:  # the spool folder is unusable: the temporary folder, once
                 import tempfile
 
@@ -66,7 +67,7 @@ class Spool:
                                       self.settings.spool_dir, first, self.path)
                     return True
                 except Exception as exc:  # noqa: BLE001
-                    first = _describe(exc)
+                    first = describe_error(exc)
             self.dropped += len(lines)
             # the one delivery warning of this process (a full disk: nothing else will be said)
             _log.log_once("undelivered", "could not write the spool (%s); %d undelivered lineage event(s) lost",
@@ -114,12 +115,6 @@ def _append_locked(path: str, data: bytes, other_path) -> None:
             return
         finally:
             os.close(fd)
-
-
-def _describe(exc: BaseException) -> str:
-    from .redact import scrub_text
-
-    return scrub_text(f"{type(exc).__name__}: {exc}"[:300])
 
 
 def spool_files(paths: Iterable[str]) -> list[str]:
