@@ -42,30 +42,30 @@ class Garbage:
         raise InjectedFault(f"garbage has no {name}")
 
 
-def fault(integration: str | None = None) -> str | None:
-    """The injected fault mode for `integration` (None: no fault)."""
+def _configured() -> tuple:
+    """(fault mode, target integrations) from the settings, read once."""
     global _fault
     if _fault is None:
         from . import config
 
         settings = config.settings()
         _fault = (settings.fault, settings.fault_targets)
-    mode, targets = _fault
+    return _fault
+
+
+def fault(integration: str | None = None) -> str | None:
+    """The injected fault mode for `integration` (None: no fault, or set-up code is running)."""
+    mode, _ = _configured()
     if mode is None or getattr(_local, "setup", 0):
         return None
-    if integration is None:
-        return mode
-    if targets is None:
-        return None if integration in CORE else mode
-    return mode if integration in targets else None
+    return mode if integration is None else mode_for(integration)
 
 
 def mode_for(integration: str) -> str | None:
     """The fault mode configured for `integration`, whether or not set-up code is running now.
 
     Hot wrappers read it once: None means their handlers may skip call() and catch errors inline."""
-    fault()
-    mode, targets = _fault
+    mode, targets = _configured()
     if mode is None:
         return None
     if targets is None:
